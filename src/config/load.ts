@@ -1,0 +1,62 @@
+/**
+ * Reads a YAML config file, validates it against the schema and resolves relative paths
+ * against the file's folder. Errors come back as one readable message per problem.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { err, ok, type Result } from "../core/result.js";
+import { configSchema, type Config } from "./schema.js";
+
+/** Validates an already-parsed config document; `baseDir` anchors relative paths. */
+export function parseConfig(document: unknown, baseDir: string): Result<Config, string> {
+  const parsed = configSchema.safeParse(document ?? {});
+  if (!parsed.success) return err(z.prettifyError(parsed.error));
+  return ok(resolvePaths(parsed.data, baseDir));
+}
+
+/** Loads and validates the config file at `path`. */
+export function loadConfigFile(path: string): Result<Config, string> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    return err(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (e) {
+    return err(`config file ${path} is not valid YAML: ${(e as Error).message}`);
+  }
+  const config = parseConfig(document, dirname(resolve(path)));
+  return config.ok ? config : err(`invalid config file ${path}:\n${config.error}`);
+}
+
+function resolvePaths(config: Config, baseDir: string): Config {
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const optional = <K extends string>(key: K, p: string | undefined) =>
+    p === undefined ? {} : ({ [key]: at(p) } as Record<K, string>);
+  const database = config.database.startsWith("sqlite:")
+    ? resolveSqlite(config.database, at)
+    : config.database;
+  return {
+    ...config,
+    database,
+    lookup: {
+      ...config.lookup,
+      sources: config.lookup.sources.map((s) => ({
+        ...s,
+        ...optional("file", s.file),
+        ...optional("bearer_token_file", s.bearer_token_file),
+        ...optional("encryption_key_file", s.encryption_key_file),
+      })),
+    },
+  };
+}
+
+function resolveSqlite(url: string, at: (p: string) => string): string {
+  const path = url.slice("sqlite:".length);
+  return path === ":memory:" ? url : `sqlite:${at(path)}`;
+}

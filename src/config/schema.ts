@@ -1,0 +1,133 @@
+/**
+ * The one config schema: types, defaults, validation, the example file and docs/config.md
+ * all come from here (STYLE.md "Config and data"). Unknown keys are rejected, so typos fail
+ * loudly. Relative paths are resolved against the config file's folder by `load.ts`.
+ */
+import { z } from "zod";
+import { parseDuration } from "../core/duration.js";
+
+/**
+ * A duration such as "10s", "5m", "7d". Kept as validated text in the config (zod drops
+ * defaults from the generated docs around transforms); read it with `durationMs`.
+ */
+const duration = (fallback: string, description: string) =>
+  z
+    .string()
+    .refine((text) => parseDuration(text).ok, { message: "must be a duration like 500ms, 10s, 5m, 24h or 7d" })
+    .default(fallback)
+    .describe(description);
+
+/** Milliseconds of a duration the schema has validated. */
+export function durationMs(text: string): number {
+  const parsed = parseDuration(text);
+  if (!parsed.ok) throw new Error(`unvalidated duration ${text}`);
+  return parsed.value;
+}
+
+/** host:port, IPv6 in brackets. */
+const listenAddress = (fallback: string, description: string) =>
+  z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:8480")
+    .default(fallback)
+    .describe(description);
+
+const quota = (requests: number, per: string, description: string) =>
+  z
+    .strictObject({
+      requests: z.number().int().positive().default(requests).describe("Requests allowed per window."),
+      per: duration(per, "Length of the window."),
+    })
+    .prefault({})
+    .describe(description);
+
+const sourceSchema = z
+  .strictObject({
+    file: z.string().optional().describe("Path of a list file in the rdlist JSON shape."),
+    url: z.url({ protocol: /^https?$/ }).optional().describe("HTTP(S) URL serving the list."),
+    bearer_token_file: z
+      .string()
+      .optional()
+      .describe("File holding the bearer token sent to `url`."),
+    encryption_key_file: z
+      .string()
+      .optional()
+      .describe("Key file: the list is encrypted at rest (see `redlight list encrypt`)."),
+    refresh: duration("5m", "How often to reload this source."),
+  })
+  .refine((s) => (s.file === undefined) !== (s.url === undefined), {
+    message: "a source needs exactly one of `file` or `url`",
+  });
+
+const lookupSchema = z
+  .strictObject({
+    listen: listenAddress("127.0.0.1:8480", "Address of the LJS-4 API."),
+    metrics_listen: listenAddress(
+      "127.0.0.1:9480",
+      "Address of the operations endpoint: Prometheus /metrics and POST /admin/reload. Keep it private.",
+    ),
+    filtered_tags: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(["csam"])
+      .describe("Content tags this server filters. A room matches when any of its tags is filtered."),
+    trusted_proxies: z
+      .array(z.string())
+      .default([])
+      .describe("CIDRs of reverse proxies whose X-Forwarded-For is believed for client address checks."),
+    sources: z
+      .array(sourceSchema)
+      .meta({
+        description: "Where the source list comes from; several sources are merged.",
+        examples: [[{ file: "./list.json.enc", encryption_key_file: "./secrets/list.key", refresh: "5m" }]],
+      })
+      .default([]),
+    freeze: z
+      .strictObject({
+        threshold: z.number().int().min(1).default(3).describe("Hits on listed rooms that freeze a user."),
+        window: duration("7d", "Hits older than this no longer count."),
+        repeat_grace: duration("10s", "Repeat hits on the same report within this time count once."),
+      })
+      .prefault({})
+      .describe("Account freezes (spec: 'Account Freezes')."),
+    rate_limits: z
+      .strictObject({
+        client: quota(6000, "1m", "Lookups per client homeserver (all its users together)."),
+        user: quota(30, "1m", "Lookups per user pseudonym of a client."),
+        bad_token: quota(10, "1m", "Failed authentications per source address before it is throttled."),
+      })
+      .prefault({})
+      .describe("Request quotas; see docs/abuse-controls.md for the reasoning behind the defaults."),
+    sync_interval: duration(
+      "2s",
+      "How often clients, freezes and quota counts are re-read from the database (shared between processes).",
+    ),
+    audit_retention: duration("90d", "Audit records (hits, freezes, client changes) older than this are deleted."),
+  })
+  .prefault({})
+  .describe("The lookup service (the spec's Redlight server).");
+
+/** The whole configuration file. */
+export const configSchema = z
+  .strictObject({
+    database: z
+      .string()
+      .refine((d) => d.startsWith("sqlite:") || /^postgres(ql)?:\/\//.test(d), {
+        message: "must start with sqlite: or postgres://",
+      })
+      .default("sqlite:./data/redlight.db")
+      .describe("`sqlite:PATH` (default, relative to the config file) or `postgres://…`."),
+    log_level: z
+      .enum(["fatal", "error", "warn", "info", "debug"])
+      .default("info")
+      .describe("Minimum level of the JSON logs on stderr."),
+    lookup: lookupSchema,
+  })
+  .describe("Redlight configuration.");
+
+/** A validated configuration (durations in ms, defaults filled in). */
+export type Config = z.output<typeof configSchema>;
+/** The lookup section. */
+export type LookupConfig = Config["lookup"];
+/** One list source. */
+export type SourceConfig = LookupConfig["sources"][number];

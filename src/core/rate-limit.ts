@@ -1,0 +1,101 @@
+/**
+ * Request quotas as sliding-window counters (the "sliding log approximated by two fixed
+ * windows" technique): estimate = previous window × (share of it still inside the sliding
+ * window) + current window. Fixed windows make counts easy to add up across processes
+ * (see `QuotaSync` in the lookup service), which a token bucket would not.
+ */
+
+/** A quota: at most `limit` requests per `windowMs`. */
+export interface Quota {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+/** The verdict of {@link SlidingWindowLimiter.consume}. */
+export type QuotaVerdict = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
+
+interface Counter {
+  start: number; // start of the current fixed window
+  current: number; // requests known in the current window (all processes)
+  previous: number; // requests in the window before it
+  pending: number; // our own requests not yet shared with other processes
+}
+
+/** One pending delta to share: `delta` more requests for `key` in the window at `windowStart`. */
+export interface QuotaDelta {
+  readonly key: string;
+  readonly windowStart: number;
+  readonly delta: number;
+}
+
+/** A sliding-window request limiter over many keys. Pure: the caller passes the time. */
+export class SlidingWindowLimiter {
+  private readonly counters = new Map<string, Counter>();
+
+  constructor(readonly quota: Quota) {}
+
+  /** Counts one request for `key` at `now` unless it would exceed the quota. */
+  consume(key: string, now: number): QuotaVerdict {
+    const { limit, windowMs } = this.quota;
+    const counter = this.roll(key, now);
+    const elapsed = now - counter.start;
+    const estimate = counter.previous * ((windowMs - elapsed) / windowMs) + counter.current;
+    if (estimate + 1 > limit) {
+      // Wait until enough of the previous window slides out, or the next window starts.
+      const retryAfterMs =
+        counter.previous > 0 && counter.current < limit
+          ? Math.ceil(((estimate + 1 - limit) / counter.previous) * windowMs)
+          : windowMs - elapsed;
+      return { allowed: false, retryAfterMs: Math.max(1, Math.min(retryAfterMs, windowMs)) };
+    }
+    counter.current++;
+    counter.pending++;
+    return { allowed: true };
+  }
+
+  /** Takes the requests counted since the last call, to share them with other processes. */
+  drainPending(): QuotaDelta[] {
+    const out: QuotaDelta[] = [];
+    for (const [key, counter] of this.counters) {
+      if (counter.pending > 0) out.push({ key, windowStart: counter.start, delta: counter.pending });
+      counter.pending = 0;
+    }
+    return out;
+  }
+
+  /** Records the shared total for a key's window (all processes, including our drained requests). */
+  applyTotal(key: string, windowStart: number, total: number): void {
+    const counter = this.counters.get(key);
+    if (counter && counter.start === windowStart) {
+      counter.current = Math.max(counter.current, total + counter.pending);
+    }
+  }
+
+  /** Forgets keys idle for two windows, so memory stays bounded. */
+  prune(now: number): void {
+    for (const [key, counter] of this.counters) {
+      if (now - counter.start >= 2 * this.quota.windowMs) this.counters.delete(key);
+    }
+  }
+
+  /** Number of keys tracked. */
+  get trackedKeys(): number {
+    return this.counters.size;
+  }
+
+  private roll(key: string, now: number): Counter {
+    const { windowMs } = this.quota;
+    const start = now - (now % windowMs);
+    let counter = this.counters.get(key);
+    if (!counter) {
+      counter = { start, current: 0, previous: 0, pending: 0 };
+      this.counters.set(key, counter);
+    } else if (counter.start !== start) {
+      counter.previous = start - counter.start === windowMs ? counter.current : 0;
+      counter.current = 0;
+      counter.pending = 0; // unshared requests of a past window no longer matter
+      counter.start = start;
+    }
+    return counter;
+  }
+}

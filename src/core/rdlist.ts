@@ -1,0 +1,70 @@
+/**
+ * Decodes a source list in the rdlist shape (shared/reference/ljs4-abuse-lookup.md,
+ * "Source list"): a JSON array of reports, each
+ * `{report_id, room: {room_id | room_id_hash}, report_info: {tags}}`.
+ *
+ * Plain room ids are hashed here and never kept; invalid entries are skipped and counted
+ * (a partly bad list still protects), but a document that is not such an array, or holds
+ * no valid entry at all, is rejected so the last good list stays in service.
+ */
+import { ljs4HashBytes } from "./hash.js";
+import { parseLjs4Hash, parseRoomId } from "./ids.js";
+import { err, ok, type Result } from "./result.js";
+import { SourceListBuilder } from "./source-list.js";
+
+/** The outcome of decoding one source document. */
+export interface DecodedList {
+  readonly builder: SourceListBuilder;
+  /** Entries that were not usable (bad room id, missing report id or tags). */
+  readonly skipped: number;
+}
+
+const MAX_REPORT_ID_LENGTH = 256;
+const MAX_TAG_LENGTH = 64;
+
+/** Adds one decoded rdlist document to `builder` (several sources share one builder). */
+export function decodeRdlist(text: string, builder = new SourceListBuilder()): Result<DecodedList, string> {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    // The parser's message may quote list content: never pass it on.
+    return err("the list is not valid JSON");
+  }
+  if (!Array.isArray(document)) return err("the list must be a JSON array of reports");
+  let skipped = 0;
+  let added = 0;
+  for (const report of document) {
+    const entry = decodeReport(report);
+    if (!entry) {
+      skipped++;
+      continue;
+    }
+    builder.add(entry);
+    added++;
+  }
+  if (added === 0) return err(`the list holds no valid report (${skipped} skipped)`);
+  return ok({ builder, skipped });
+}
+
+function decodeReport(report: unknown): { hash: Buffer; reportId: string; tags: string[] } | undefined {
+  if (typeof report !== "object" || report === null) return undefined;
+  const { report_id: reportId, room, report_info: info } = report as Record<string, unknown>;
+  if (typeof reportId !== "string" || reportId.length === 0 || reportId.length > MAX_REPORT_ID_LENGTH) {
+    return undefined;
+  }
+  if (typeof room !== "object" || room === null) return undefined;
+  if (typeof info !== "object" || info === null) return undefined;
+  const tags = (info as Record<string, unknown>).tags;
+  if (!Array.isArray(tags) || tags.length === 0) return undefined;
+  if (!tags.every((t): t is string => typeof t === "string" && t.length > 0 && t.length <= MAX_TAG_LENGTH)) {
+    return undefined;
+  }
+  const { room_id: roomId, room_id_hash: roomIdHash } = room as Record<string, unknown>;
+  if (roomId !== undefined) {
+    const parsed = parseRoomId(roomId);
+    return parsed.ok ? { hash: ljs4HashBytes(parsed.value), reportId, tags } : undefined;
+  }
+  const parsed = parseLjs4Hash(roomIdHash);
+  return parsed.ok ? { hash: Buffer.from(parsed.value, "hex"), reportId, tags } : undefined;
+}

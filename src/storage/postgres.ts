@@ -1,0 +1,270 @@
+/**
+ * Storage on PostgreSQL, for several lookup processes sharing freezes and quotas. The freeze
+ * rule runs under a transaction-scoped advisory lock per (client, pseudonym), so two
+ * processes recording hits for the same user cannot both miss the threshold.
+ */
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { assessHit, type FreezeRule } from "../core/freeze.js";
+import type { QuotaDelta } from "../core/rate-limit.js";
+import { migrate, type MigrationTarget } from "./migrations.js";
+import { clientFromRow, type ClientRow } from "./rows.js";
+import {
+  quotaTotalKey,
+  type AuditEvent,
+  type ClientRecord,
+  type FreezeRecord,
+  type Hit,
+  type HitOutcome,
+  type NewClient,
+  type Storage,
+} from "./storage.js";
+
+type Queryable = pg.Pool | pg.PoolClient;
+const MIGRATION_LOCK = 7_273_001; // arbitrary, constant: serialises concurrent migrators
+
+/** Storage in a PostgreSQL database. */
+export class PostgresStorage implements Storage {
+  private constructor(private readonly pool: pg.Pool) {}
+
+  /** Connects and migrates. */
+  static async open(url: string): Promise<PostgresStorage> {
+    const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 5000 });
+    // An idle client losing its connection must not crash the process; the next query reports it.
+    pool.on("error", () => undefined);
+    const storage = new PostgresStorage(pool);
+    await storage.inTransaction(async (c) => {
+      await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+      await migrate(PostgresStorage.migrationTarget(c));
+    });
+    return storage;
+  }
+
+  private static migrationTarget(c: pg.PoolClient): MigrationTarget {
+    return {
+      appliedVersions: async () => {
+        await c.query(
+          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        );
+        const r = await c.query<{ version: number }>("SELECT version FROM schema_migrations");
+        return r.rows.map((row) => row.version);
+      },
+      apply: async (m, now) => {
+        // Already inside the migrator's transaction: all migrations commit together.
+        await c.query(m.sql);
+        await c.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [
+          m.version,
+          m.name,
+          now,
+        ]);
+      },
+    };
+  }
+
+  async addClient(client: NewClient, now: number): Promise<"added" | "exists"> {
+    return this.inTransaction(async (c) => {
+      const r = await c.query(
+        `INSERT INTO clients (name, token_hash, tags, allow_ips, scopes, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (name) DO NOTHING`,
+        [
+          client.name,
+          client.tokenHash,
+          client.tags === null ? null : JSON.stringify(client.tags),
+          JSON.stringify(client.allowIps),
+          JSON.stringify(client.scopes),
+          now,
+        ],
+      );
+      if (r.rowCount === 0) return "exists";
+      await this.audit(c, { at: now, kind: "client_added", client: client.name, subject: null, detail: null });
+      return "added";
+    });
+  }
+
+  async listClients(): Promise<ClientRecord[]> {
+    const r = await this.pool.query<ClientRow>("SELECT * FROM clients ORDER BY name");
+    return r.rows.map(clientFromRow);
+  }
+
+  async revokeClient(name: string, now: number): Promise<boolean> {
+    return this.inTransaction(async (c) => {
+      const r = await c.query(
+        "UPDATE clients SET revoked_at = $1, updated_at = $1 WHERE name = $2 AND revoked_at IS NULL",
+        [now, name],
+      );
+      if (r.rowCount === 0) return false;
+      await this.audit(c, { at: now, kind: "client_revoked", client: name, subject: null, detail: null });
+      return true;
+    });
+  }
+
+  async rotateToken(name: string, tokenHash: string, now: number): Promise<boolean> {
+    return this.inTransaction(async (c) => {
+      const r = await c.query(
+        "UPDATE clients SET token_hash = $1, updated_at = $2 WHERE name = $3 AND revoked_at IS NULL",
+        [tokenHash, now, name],
+      );
+      if (r.rowCount === 0) return false;
+      await this.audit(c, { at: now, kind: "client_rotated", client: name, subject: null, detail: null });
+      return true;
+    });
+  }
+
+  async recordHit(hit: Hit, rule: FreezeRule): Promise<HitOutcome> {
+    return this.inTransaction(async (c) => {
+      await c.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
+        `${hit.client}\n${hit.userPseudonym}`,
+      ]);
+      const prior = await c.query<{ report_id: string; at: string; counted: number }>(
+        "SELECT report_id, at, counted FROM hits WHERE client = $1 AND user_pseudonym = $2 AND at > $3",
+        [hit.client, hit.userPseudonym, hit.at - Math.max(rule.windowMs, rule.repeatGraceMs)],
+      );
+      const assessment = assessHit(
+        rule,
+        prior.rows.map((r) => ({ reportId: r.report_id, at: Number(r.at), counted: r.counted === 1 })),
+        hit,
+      );
+      await c.query(
+        "INSERT INTO hits (id, client, user_pseudonym, report_id, at, counted) VALUES ($1, $2, $3, $4, $5, $6)",
+        [randomUUID(), hit.client, hit.userPseudonym, hit.reportId, hit.at, assessment.counted ? 1 : 0],
+      );
+      await this.audit(c, {
+        at: hit.at,
+        kind: "hit",
+        client: hit.client,
+        subject: hit.userPseudonym,
+        detail: { report_id: hit.reportId, counted: assessment.counted },
+      });
+      let frozeNow = false;
+      if (assessment.freeze) {
+        const r = await c.query(
+          "INSERT INTO freezes (client, user_pseudonym, frozen_at, hits) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+          [hit.client, hit.userPseudonym, hit.at, assessment.hitsInWindow],
+        );
+        frozeNow = (r.rowCount ?? 0) > 0;
+        if (frozeNow) {
+          await this.audit(c, {
+            at: hit.at,
+            kind: "freeze",
+            client: hit.client,
+            subject: hit.userPseudonym,
+            detail: { hits: assessment.hitsInWindow },
+          });
+        }
+      }
+      return { counted: assessment.counted, hitsInWindow: assessment.hitsInWindow, frozeNow };
+    });
+  }
+
+  async listFreezes(client?: string): Promise<FreezeRecord[]> {
+    const r = await this.pool.query<{ client: string; user_pseudonym: string; frozen_at: string; hits: number }>(
+      "SELECT client, user_pseudonym, frozen_at, hits FROM freezes" +
+        (client === undefined ? "" : " WHERE client = $1") +
+        " ORDER BY frozen_at",
+      client === undefined ? [] : [client],
+    );
+    return r.rows.map((row) => ({
+      client: row.client,
+      userPseudonym: row.user_pseudonym,
+      frozenAt: Number(row.frozen_at),
+      hits: row.hits,
+    }));
+  }
+
+  async isFrozen(client: string, userPseudonym: string): Promise<boolean> {
+    const r = await this.pool.query("SELECT 1 FROM freezes WHERE client = $1 AND user_pseudonym = $2", [
+      client,
+      userPseudonym,
+    ]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async unfreeze(client: string, userPseudonym: string, actor: string, now: number): Promise<boolean> {
+    return this.inTransaction(async (c) => {
+      const r = await c.query("DELETE FROM freezes WHERE client = $1 AND user_pseudonym = $2", [
+        client,
+        userPseudonym,
+      ]);
+      await c.query("UPDATE hits SET counted = 0 WHERE client = $1 AND user_pseudonym = $2", [client, userPseudonym]);
+      if ((r.rowCount ?? 0) === 0) return false;
+      await this.audit(c, { at: now, kind: "unfreeze", client, subject: userPseudonym, detail: { actor } });
+      return true;
+    });
+  }
+
+  async addQuotaCounts(deltas: readonly QuotaDelta[]): Promise<Map<string, number>> {
+    const totals = new Map<string, number>();
+    if (deltas.length === 0) return totals;
+    // One round trip for the whole batch.
+    const r = await this.pool.query<{ quota_key: string; window_start: string; count: string }>(
+      `INSERT INTO quota_counts (quota_key, window_start, count)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
+       ON CONFLICT (quota_key, window_start) DO UPDATE SET count = quota_counts.count + excluded.count
+       RETURNING quota_key, window_start, count`,
+      [deltas.map((d) => d.key), deltas.map((d) => d.windowStart), deltas.map((d) => d.delta)],
+    );
+    for (const row of r.rows) totals.set(quotaTotalKey(row.quota_key, Number(row.window_start)), Number(row.count));
+    return totals;
+  }
+
+  async listAudit(limit: number): Promise<AuditEvent[]> {
+    const r = await this.pool.query<{
+      at: string;
+      kind: AuditEvent["kind"];
+      client: string | null;
+      subject: string | null;
+      detail: string | null;
+    }>("SELECT at, kind, client, subject, detail FROM audit_events ORDER BY at DESC, id LIMIT $1", [limit]);
+    return r.rows.map((row) => ({
+      ...row,
+      at: Number(row.at),
+      detail: row.detail === null ? null : (JSON.parse(row.detail) as Record<string, unknown>),
+    }));
+  }
+
+  async prune(cutoff: number): Promise<number> {
+    return this.inTransaction(async (c) => {
+      let removed = (await c.query("DELETE FROM audit_events WHERE at < $1", [cutoff])).rowCount ?? 0;
+      removed += (await c.query("DELETE FROM hits WHERE at < $1", [cutoff])).rowCount ?? 0;
+      removed += (await c.query("DELETE FROM quota_counts WHERE window_start < $1", [cutoff])).rowCount ?? 0;
+      return removed;
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query("SELECT 1");
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async inTransaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      await c.query("BEGIN");
+      const result = await fn(c);
+      await c.query("COMMIT");
+      return result;
+    } catch (e) {
+      await c.query("ROLLBACK").catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  private async audit(c: Queryable, event: AuditEvent): Promise<void> {
+    await c.query(
+      "INSERT INTO audit_events (id, at, kind, client, subject, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+      [
+        randomUUID(),
+        event.at,
+        event.kind,
+        event.client,
+        event.subject,
+        event.detail === null ? null : JSON.stringify(event.detail),
+      ],
+    );
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * Storage on an embedded SQLite file (the default). WAL journal: readers never block the
+ * writer, and a killed process loses no committed transaction. Writes that must be atomic
+ * across processes sharing the file use BEGIN IMMEDIATE.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { assessHit, type FreezeRule, type PriorHit } from "../core/freeze.js";
+import type { QuotaDelta } from "../core/rate-limit.js";
+import { migrate, type Migration, type MigrationTarget } from "./migrations.js";
+import {
+  quotaTotalKey,
+  type AuditEvent,
+  type ClientRecord,
+  type FreezeRecord,
+  type Hit,
+  type HitOutcome,
+  type NewClient,
+  type Storage,
+} from "./storage.js";
+import { clientFromRow, type ClientRow } from "./rows.js";
+
+/** Storage in one SQLite database file (or `:memory:`). */
+export class SqliteStorage implements Storage {
+  private constructor(private readonly db: Database.Database) {}
+
+  /** Opens (creating if needed) and migrates the database at `path`. */
+  static async open(path: string): Promise<SqliteStorage> {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma("busy_timeout = 5000");
+    const storage = new SqliteStorage(db);
+    await migrate(storage.migrationTarget());
+    return storage;
+  }
+
+  private migrationTarget(): MigrationTarget {
+    const db = this.db;
+    return {
+      appliedVersions: async () => {
+        db.exec(
+          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        );
+        return db.prepare("SELECT version FROM schema_migrations").pluck().all() as number[];
+      },
+      apply: async (m: Migration, now: number) => {
+        db.transaction(() => {
+          db.exec(m.sql);
+          db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+            m.version,
+            m.name,
+            now,
+          );
+        }).immediate();
+      },
+    };
+  }
+
+  async addClient(client: NewClient, now: number): Promise<"added" | "exists"> {
+    return this.db
+      .transaction(() => {
+        const exists = this.db.prepare("SELECT 1 FROM clients WHERE name = ?").get(client.name);
+        if (exists) return "exists" as const;
+        this.db
+          .prepare(
+            "INSERT INTO clients (name, token_hash, tags, allow_ips, scopes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          )
+          .run(
+            client.name,
+            client.tokenHash,
+            client.tags === null ? null : JSON.stringify(client.tags),
+            JSON.stringify(client.allowIps),
+            JSON.stringify(client.scopes),
+            now,
+            now,
+          );
+        this.audit({ at: now, kind: "client_added", client: client.name, subject: null, detail: null });
+        return "added" as const;
+      })
+      .immediate();
+  }
+
+  async listClients(): Promise<ClientRecord[]> {
+    const rows = this.db.prepare("SELECT * FROM clients ORDER BY name").all() as ClientRow[];
+    return rows.map(clientFromRow);
+  }
+
+  async revokeClient(name: string, now: number): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const changed = this.db
+          .prepare("UPDATE clients SET revoked_at = ?, updated_at = ? WHERE name = ? AND revoked_at IS NULL")
+          .run(now, now, name).changes;
+        if (changed > 0) this.audit({ at: now, kind: "client_revoked", client: name, subject: null, detail: null });
+        return changed > 0;
+      })
+      .immediate();
+  }
+
+  async rotateToken(name: string, tokenHash: string, now: number): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const changed = this.db
+          .prepare("UPDATE clients SET token_hash = ?, updated_at = ? WHERE name = ? AND revoked_at IS NULL")
+          .run(tokenHash, now, name).changes;
+        if (changed > 0) this.audit({ at: now, kind: "client_rotated", client: name, subject: null, detail: null });
+        return changed > 0;
+      })
+      .immediate();
+  }
+
+  async recordHit(hit: Hit, rule: FreezeRule): Promise<HitOutcome> {
+    return this.db
+      .transaction((): HitOutcome => {
+        const prior = (
+          this.db
+            .prepare(
+              "SELECT report_id AS reportId, at, counted FROM hits WHERE client = ? AND user_pseudonym = ? AND at > ?",
+            )
+            .all(hit.client, hit.userPseudonym, hit.at - Math.max(rule.windowMs, rule.repeatGraceMs)) as {
+            reportId: string;
+            at: number;
+            counted: number;
+          }[]
+        ).map((r): PriorHit => ({ reportId: r.reportId, at: r.at, counted: r.counted === 1 }));
+        const assessment = assessHit(rule, prior, hit);
+        this.db
+          .prepare(
+            "INSERT INTO hits (id, client, user_pseudonym, report_id, at, counted) VALUES (?, ?, ?, ?, ?, ?)",
+          )
+          .run(randomUUID(), hit.client, hit.userPseudonym, hit.reportId, hit.at, assessment.counted ? 1 : 0);
+        this.audit({
+          at: hit.at,
+          kind: "hit",
+          client: hit.client,
+          subject: hit.userPseudonym,
+          detail: { report_id: hit.reportId, counted: assessment.counted },
+        });
+        let frozeNow = false;
+        if (assessment.freeze) {
+          frozeNow =
+            this.db
+              .prepare(
+                "INSERT INTO freezes (client, user_pseudonym, frozen_at, hits) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+              )
+              .run(hit.client, hit.userPseudonym, hit.at, assessment.hitsInWindow).changes > 0;
+          if (frozeNow) {
+            this.audit({
+              at: hit.at,
+              kind: "freeze",
+              client: hit.client,
+              subject: hit.userPseudonym,
+              detail: { hits: assessment.hitsInWindow },
+            });
+          }
+        }
+        return { counted: assessment.counted, hitsInWindow: assessment.hitsInWindow, frozeNow };
+      })
+      .immediate();
+  }
+
+  async listFreezes(client?: string): Promise<FreezeRecord[]> {
+    const sql =
+      "SELECT client, user_pseudonym AS userPseudonym, frozen_at AS frozenAt, hits FROM freezes" +
+      (client === undefined ? "" : " WHERE client = ?") +
+      " ORDER BY frozen_at";
+    const stmt = this.db.prepare(sql);
+    return (client === undefined ? stmt.all() : stmt.all(client)) as FreezeRecord[];
+  }
+
+  async isFrozen(client: string, userPseudonym: string): Promise<boolean> {
+    return (
+      this.db.prepare("SELECT 1 FROM freezes WHERE client = ? AND user_pseudonym = ?").get(client, userPseudonym) !==
+      undefined
+    );
+  }
+
+  async unfreeze(client: string, userPseudonym: string, actor: string, now: number): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const changed = this.db
+          .prepare("DELETE FROM freezes WHERE client = ? AND user_pseudonym = ?")
+          .run(client, userPseudonym).changes;
+        // Forget the counted hits too, or the next single hit would freeze again at once.
+        this.db
+          .prepare("UPDATE hits SET counted = 0 WHERE client = ? AND user_pseudonym = ?")
+          .run(client, userPseudonym);
+        if (changed > 0) {
+          this.audit({ at: now, kind: "unfreeze", client, subject: userPseudonym, detail: { actor } });
+        }
+        return changed > 0;
+      })
+      .immediate();
+  }
+
+  async addQuotaCounts(deltas: readonly QuotaDelta[]): Promise<Map<string, number>> {
+    const upsert = this.db.prepare(
+      "INSERT INTO quota_counts (quota_key, window_start, count) VALUES (?, ?, ?) ON CONFLICT (quota_key, window_start) DO UPDATE SET count = count + excluded.count RETURNING count",
+    );
+    return this.db
+      .transaction(() => {
+        const totals = new Map<string, number>();
+        for (const d of deltas) {
+          const row = upsert.get(d.key, d.windowStart, d.delta) as { count: number };
+          totals.set(quotaTotalKey(d.key, d.windowStart), row.count);
+        }
+        return totals;
+      })
+      .immediate();
+  }
+
+  async listAudit(limit: number): Promise<AuditEvent[]> {
+    const rows = this.db
+      .prepare("SELECT at, kind, client, subject, detail FROM audit_events ORDER BY at DESC, id LIMIT ?")
+      .all(limit) as { at: number; kind: AuditEvent["kind"]; client: string | null; subject: string | null; detail: string | null }[];
+    return rows.map((r) => ({ ...r, detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>) }));
+  }
+
+  async prune(cutoff: number): Promise<number> {
+    return this.db
+      .transaction(() => {
+        let removed = this.db.prepare("DELETE FROM audit_events WHERE at < ?").run(cutoff).changes;
+        removed += this.db.prepare("DELETE FROM hits WHERE at < ?").run(cutoff).changes;
+        removed += this.db.prepare("DELETE FROM quota_counts WHERE window_start < ?").run(cutoff).changes;
+        return removed;
+      })
+      .immediate();
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare("SELECT 1").get();
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  private audit(event: AuditEvent): void {
+    this.db
+      .prepare("INSERT INTO audit_events (id, at, kind, client, subject, detail) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(
+        randomUUID(),
+        event.at,
+        event.kind,
+        event.client,
+        event.subject,
+        event.detail === null ? null : JSON.stringify(event.detail),
+      );
+  }
+}

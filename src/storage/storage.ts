@@ -1,0 +1,97 @@
+/**
+ * The storage role: everything the lookup service keeps across restarts and shares between
+ * processes. Implemented by SqliteStorage and PostgresStorage; one contract test suite
+ * (storage.contract.ts) runs against both so they cannot drift.
+ */
+import type { FreezeRule } from "../core/freeze.js";
+import type { QuotaDelta } from "../core/rate-limit.js";
+
+/** A whitelisted client homeserver. */
+export interface ClientRecord {
+  readonly name: string;
+  /** SHA-256 hex of the token; the token itself is never stored. */
+  readonly tokenHash: string;
+  /** The client's own filtering level (a subset of the server's tags), or null for all. */
+  readonly tags: readonly string[] | null;
+  /** Allowed source CIDRs; empty means any address. */
+  readonly allowIps: readonly string[];
+  /** Extra grants, e.g. "directory" for the batch check. */
+  readonly scopes: readonly string[];
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly revokedAt: number | null;
+}
+
+/** A new client to add. */
+export type NewClient = Omit<ClientRecord, "createdAt" | "updatedAt" | "revokedAt">;
+
+/** One lookup that matched a listed room. */
+export interface Hit {
+  readonly client: string;
+  readonly userPseudonym: string;
+  readonly reportId: string;
+  readonly at: number;
+}
+
+/** What recording a hit did. */
+export interface HitOutcome {
+  readonly counted: boolean;
+  readonly hitsInWindow: number;
+  /** The pseudonym was frozen by this hit. */
+  readonly frozeNow: boolean;
+}
+
+/** An active freeze. */
+export interface FreezeRecord {
+  readonly client: string;
+  readonly userPseudonym: string;
+  readonly frozenAt: number;
+  readonly hits: number;
+}
+
+/** An audit trail entry (never holds tokens, room ids or list hashes). */
+export interface AuditEvent {
+  readonly at: number;
+  readonly kind:
+    | "client_added"
+    | "client_revoked"
+    | "client_rotated"
+    | "hit"
+    | "freeze"
+    | "unfreeze";
+  readonly client: string | null;
+  readonly subject: string | null;
+  readonly detail: Record<string, unknown> | null;
+}
+
+/** Persistent state of the lookup service. All methods may reject on database faults. */
+export interface Storage {
+  addClient(client: NewClient, now: number): Promise<"added" | "exists">;
+  /** Every client, revoked ones included (callers filter). */
+  listClients(): Promise<ClientRecord[]>;
+  revokeClient(name: string, now: number): Promise<boolean>;
+  rotateToken(name: string, tokenHash: string, now: number): Promise<boolean>;
+
+  /** Records a hit and applies the freeze rule atomically (across processes too). */
+  recordHit(hit: Hit, rule: FreezeRule): Promise<HitOutcome>;
+  listFreezes(client?: string): Promise<FreezeRecord[]>;
+  isFrozen(client: string, userPseudonym: string): Promise<boolean>;
+  /** Lifts a freeze and forgets the hits that led to it. */
+  unfreeze(client: string, userPseudonym: string, actor: string, now: number): Promise<boolean>;
+
+  /** Adds quota deltas and answers the shared totals of the same (key, window) pairs. */
+  addQuotaCounts(deltas: readonly QuotaDelta[]): Promise<Map<string, number>>;
+
+  listAudit(limit: number): Promise<AuditEvent[]>;
+  /** Deletes audit records, hits and quota counts older than `cutoff`. */
+  prune(cutoff: number): Promise<number>;
+
+  /** Fails when the database cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The key of a (quota key, window) pair in addQuotaCounts' answer. */
+export function quotaTotalKey(key: string, windowStart: number): string {
+  return `${windowStart}:${key}`;
+}
