@@ -36,21 +36,28 @@ export class SlidingWindowLimiter {
 
   /** Counts one request for `key` at `now` unless it would exceed the quota. */
   consume(key: string, now: number): QuotaVerdict {
+    const verdict = this.check(key, now);
+    if (verdict.allowed) {
+      const counter = this.roll(key, now);
+      counter.current++;
+      counter.pending++;
+    }
+    return verdict;
+  }
+
+  /** Whether one more request for `key` would be allowed at `now`, without counting it. */
+  check(key: string, now: number): QuotaVerdict {
     const { limit, windowMs } = this.quota;
     const counter = this.roll(key, now);
     const elapsed = now - counter.start;
     const estimate = counter.previous * ((windowMs - elapsed) / windowMs) + counter.current;
-    if (estimate + 1 > limit) {
-      // Wait until enough of the previous window slides out, or the next window starts.
-      const retryAfterMs =
-        counter.previous > 0 && counter.current < limit
-          ? Math.ceil(((estimate + 1 - limit) / counter.previous) * windowMs)
-          : windowMs - elapsed;
-      return { allowed: false, retryAfterMs: Math.max(1, Math.min(retryAfterMs, windowMs)) };
-    }
-    counter.current++;
-    counter.pending++;
-    return { allowed: true };
+    if (estimate + 1 <= limit) return { allowed: true };
+    // Wait until enough of the previous window slides out, or the next window starts.
+    const retryAfterMs =
+      counter.previous > 0 && counter.current < limit
+        ? Math.ceil(((estimate + 1 - limit) / counter.previous) * windowMs)
+        : windowMs - elapsed;
+    return { allowed: false, retryAfterMs: Math.max(1, Math.min(retryAfterMs, windowMs)) };
   }
 
   /** Takes the requests counted since the last call, to share them with other processes. */

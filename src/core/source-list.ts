@@ -74,6 +74,17 @@ export class SourceList {
     return this.indexOf(Buffer.from(hash, "hex")) >= 0;
   }
 
+  /** Every entry, to merge several sources into one list. */
+  *entries(): Generator<ListedRoom> {
+    for (let i = 0; i < this.size; i++) {
+      yield {
+        hash: this.keys.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES),
+        reportId: this.reports.toString("utf8", this.reportOffsets[i], this.reportOffsets[i + 1]),
+        tags: this.tagSets[this.tagSetOf[i] as number] as readonly string[],
+      };
+    }
+  }
+
   /** Approximate bytes held by this list (for the list-size metric and benchmarks). */
   byteSize(): number {
     return (

@@ -1,0 +1,85 @@
+/**
+ * The `redlight` command line. Each subcommand is a thin call into src/cli/*; human output
+ * goes to stderr, machine output (tokens, hashes) alone to stdout.
+ */
+import { Command, Option } from "commander";
+import { ljs4Hash } from "./core/hash.js";
+import { addClient, listClients, revokeClient, rotateClient } from "./cli/clients.js";
+import { CliError } from "./cli/context.js";
+import { demo } from "./cli/demo.js";
+import { listFreezes, unfreeze } from "./cli/freezes.js";
+import * as list from "./cli/list.js";
+import { serveLookup } from "./cli/serve.js";
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const configOption = () => new Option("-c, --config <file>", "config file (default: $REDLIGHT_CONFIG)");
+
+function program(): Command {
+  const cli = new Command("redlight").description("Trust & Safety for Matrix homeservers").showHelpAfterError();
+
+  cli.command("lookup").description("run the lookup service (LJS-4 Abuse Lookup API)").addOption(configOption()).action(serveLookup);
+  cli
+    .command("demo")
+    .description("set up and run a lookup service with a synthetic encrypted list (SQLite)")
+    .option("--dir <dir>", "folder for the demo's config, list and database", "data/demo")
+    .option("--rooms <n>", "synthetic rooms in the list", "1000")
+    .option("--port <port>", "API port (metrics on port+1000)", "8480")
+    .action(demo);
+  cli
+    .command("hash <id>")
+    .description("print the LJS-4 hash of a room or user id")
+    .action((id: string) => {
+      process.stdout.write(`${ljs4Hash(id)}\n`);
+    });
+
+  const clients = cli.command("clients").description("the whitelist of client homeservers");
+  clients
+    .command("add <name>")
+    .description("add a client; prints its token alone on stdout")
+    .addOption(configOption())
+    .option("--tags <tags>", "comma-separated subset of the server's filtered_tags")
+    .option("--allow-ip <cidr>", "allowed source address or range (repeatable)", collect, [])
+    .option("--scope <scope>", "extra grant, e.g. directory (repeatable)", collect, [])
+    .action(addClient);
+  clients.command("list").description("list clients").addOption(configOption()).action(listClients);
+  clients.command("revoke <name>").description("revoke a client's access").addOption(configOption()).action(revokeClient);
+  clients.command("rotate <name>").description("replace a client's token; prints it on stdout").addOption(configOption()).action(rotateClient);
+
+  const freezes = cli.command("freezes").description("frozen user pseudonyms");
+  freezes.command("list").addOption(configOption()).option("--client <name>", "only this client's").action(listFreezes);
+  freezes
+    .command("unfreeze [user_id_hash]")
+    .description("lift a freeze")
+    .addOption(configOption())
+    .requiredOption("--client <name>", "the client the pseudonym belongs to")
+    .option("--user-id <id>", "compute the pseudonym as the plain LJS-4 hash of this user id")
+    .action(unfreeze);
+
+  const listCmd = cli.command("list").description("the source list");
+  listCmd.command("keygen").requiredOption("--out <file>", "key file to create").action((o: { out: string }) => list.keygen(o.out));
+  listCmd
+    .command("encrypt")
+    .description("encrypt an rdlist JSON document (from --in or stdin)")
+    .requiredOption("--key <file>", "key file (redlight list keygen)")
+    .option("--in <file>", "plain list (default: stdin)")
+    .requiredOption("--out <file>", "encrypted list to write")
+    .action(list.encrypt);
+  listCmd.command("check").description("load every source once and report counts").addOption(configOption()).action(list.check);
+  listCmd.command("reload").description("ask the running lookup service to reload").addOption(configOption()).action(list.reload);
+  return cli;
+}
+
+/** Runs the CLI; exit code 2 for usage/config errors, 1 for anything unexpected. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CliError) {
+      process.stderr.write(`redlight: ${e.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`redlight: unexpected error: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

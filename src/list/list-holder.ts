@@ -1,0 +1,104 @@
+/**
+ * Holds the source list in service and reloads it: on each source's interval, on SIGHUP
+ * and on the admin command. A reload builds a new list off to the side and swaps it in one
+ * assignment, so lookups never wait and never see half a list. A failed source keeps its
+ * last good copy; only memory ever holds the list.
+ */
+import { SourceList, SourceListBuilder } from "../core/source-list.js";
+import type { ListSource } from "./sources.js";
+
+/** What the holder reports (to logs and metrics); never list content. */
+export interface ListEvents {
+  loaded(source: string, stats: { entries: number; skipped: number; ms: number }): void;
+  unchanged(source: string): void;
+  failed(source: string, reason: string): void;
+  swapped(entries: number, bytes: number): void;
+}
+
+/** The list in service and its reload machinery. */
+export class ListHolder {
+  private current = SourceList.empty();
+  private readonly lastGood: (SourceList | undefined)[];
+  private inFlight: Promise<void> | undefined;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly sources: readonly ListSource[],
+    private readonly events: ListEvents,
+  ) {
+    this.lastGood = sources.map(() => undefined);
+  }
+
+  /** The list lookups use right now. */
+  get list(): SourceList {
+    return this.current;
+  }
+
+  /** Whether every source has loaded at least once. */
+  get ready(): boolean {
+    return this.lastGood.every((l) => l !== undefined);
+  }
+
+  /** Reloads all sources; concurrent calls share one reload. */
+  reloadAll(): Promise<void> {
+    this.inFlight ??= this.reload(this.sources.map((_, i) => i)).finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  /** Starts the per-source refresh timers. */
+  startTimers(runInBackground: (name: string, fn: () => Promise<void>) => void): void {
+    this.timers = this.sources.map((source, i) =>
+      setInterval(() => runInBackground(`reload ${source.label}`, () => this.reload([i])), source.refreshMs).unref(),
+    );
+  }
+
+  /** Stops the timers. */
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+  }
+
+  private async reload(indexes: readonly number[]): Promise<void> {
+    let changed = false;
+    for (const i of indexes) {
+      const source = this.sources[i] as ListSource;
+      const started = performance.now();
+      const outcome = await source.fetch().catch((e: unknown) => ({
+        ok: false as const,
+        error: `unexpected ${(e as Error).name}`,
+      }));
+      if (!outcome.ok) {
+        this.events.failed(source.label, outcome.error);
+        continue;
+      }
+      if (outcome.value.kind === "unchanged") {
+        this.events.unchanged(source.label);
+        continue;
+      }
+      this.lastGood[i] = outcome.value.list;
+      changed = true;
+      this.events.loaded(source.label, {
+        entries: outcome.value.list.size,
+        skipped: outcome.value.skipped,
+        ms: Math.round(performance.now() - started),
+      });
+    }
+    if (changed) this.swap();
+  }
+
+  private swap(): void {
+    const loaded = this.lastGood.filter((l): l is SourceList => l !== undefined);
+    let merged: SourceList;
+    if (loaded.length === 1) {
+      merged = loaded[0] as SourceList;
+    } else {
+      const builder = new SourceListBuilder();
+      for (const list of loaded) for (const entry of list.entries()) builder.add(entry);
+      merged = builder.build();
+    }
+    this.current = merged;
+    this.events.swapped(merged.size, merged.byteSize());
+  }
+}

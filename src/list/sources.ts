@@ -1,0 +1,114 @@
+/**
+ * Fetching one list source: a local file (optionally encrypted at rest) or an HTTP(S) URL
+ * with a bearer token, polled with conditional requests. A fetch yields the decoded list
+ * or an error message that never quotes list content.
+ */
+import { readFile } from "node:fs/promises";
+import { decodeRdlist } from "../core/rdlist.js";
+import { err, ok, type Result } from "../core/result.js";
+import type { SourceList } from "../core/source-list.js";
+import type { SourceConfig } from "../config/schema.js";
+import { readSecretFile } from "../config/secrets.js";
+import { decryptList, isEncryptedList, parseListKey } from "./encryption.js";
+
+/** A fetched source: a new list, or "unchanged" when the server answered 304. */
+export type FetchOutcome =
+  | { readonly kind: "loaded"; readonly list: SourceList; readonly skipped: number }
+  | { readonly kind: "unchanged" };
+
+/** One configured source of the list. */
+export interface ListSource {
+  /** A label safe to log (no credentials, no query string). */
+  readonly label: string;
+  readonly refreshMs: number;
+  fetch(): Promise<Result<FetchOutcome, string>>;
+}
+
+const FETCH_TIMEOUT_MS = 30_000;
+const MAX_LIST_BYTES = 1024 * 1024 * 1024;
+
+/** Builds the source a config entry describes. */
+export function listSource(config: SourceConfig, refreshMs: number): ListSource {
+  const key = config.encryption_key_file === undefined ? undefined : loadKey(config.encryption_key_file);
+  if (config.file !== undefined) return fileSource(config.file, key, refreshMs);
+  if (config.url !== undefined) {
+    const token = config.bearer_token_file === undefined ? undefined : readSecretFile(config.bearer_token_file);
+    return urlSource(new URL(config.url), token, key, refreshMs);
+  }
+  throw new Error("a source needs a file or a url"); // the schema guarantees one
+}
+
+function loadKey(path: string): Buffer {
+  const key = parseListKey(readSecretFile(path));
+  if (!key.ok) throw new Error(`${path}: ${key.error}`);
+  return key.value;
+}
+
+function decode(data: Buffer, key: Buffer | undefined): Result<FetchOutcome, string> {
+  let plain = data;
+  if (key !== undefined) {
+    const decrypted = decryptList(data, key);
+    if (!decrypted.ok) return decrypted;
+    plain = decrypted.value;
+  } else if (isEncryptedList(data)) {
+    return err("the list is encrypted but no encryption_key_file is configured");
+  }
+  const decoded = decodeRdlist(plain.toString("utf8"));
+  plain.fill(0); // do not leave the decrypted text lying in memory longer than needed
+  if (!decoded.ok) return decoded;
+  return ok({ kind: "loaded", list: decoded.value.builder.build(), skipped: decoded.value.skipped });
+}
+
+function fileSource(path: string, key: Buffer | undefined, refreshMs: number): ListSource {
+  return {
+    label: `file ${path}`,
+    refreshMs,
+    async fetch() {
+      let data: Buffer;
+      try {
+        data = await readFile(path);
+      } catch (e) {
+        return err(`cannot read the list file: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+      }
+      return decode(data, key);
+    },
+  };
+}
+
+function urlSource(url: URL, token: string | undefined, key: Buffer | undefined, refreshMs: number): ListSource {
+  let etag: string | undefined;
+  let lastModified: string | undefined;
+  return {
+    label: `url ${url.origin}${url.pathname}`,
+    refreshMs,
+    async fetch() {
+      const headers: Record<string, string> = { accept: "application/json, application/octet-stream" };
+      if (token !== undefined) headers.authorization = `Bearer ${token}`;
+      if (etag !== undefined) headers["if-none-match"] = etag;
+      if (lastModified !== undefined) headers["if-modified-since"] = lastModified;
+      let response: Response;
+      try {
+        response = await fetch(url, { headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: "error" });
+      } catch (e) {
+        return err(`cannot fetch the list: ${(e as Error).name}`);
+      }
+      if (response.status === 304) return ok({ kind: "unchanged" });
+      if (!response.ok) {
+        await response.body?.cancel();
+        return err(`the list server answered HTTP ${response.status}`);
+      }
+      const length = Number(response.headers.get("content-length") ?? "0");
+      if (length > MAX_LIST_BYTES) {
+        await response.body?.cancel();
+        return err("the list is larger than 1 GiB");
+      }
+      const data = Buffer.from(await response.arrayBuffer());
+      const outcome = decode(data, key);
+      if (outcome.ok) {
+        etag = response.headers.get("etag") ?? undefined;
+        lastModified = response.headers.get("last-modified") ?? undefined;
+      }
+      return outcome;
+    },
+  };
+}

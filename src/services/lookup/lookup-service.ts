@@ -1,0 +1,144 @@
+/**
+ * The lookup decision, independent of HTTP: authenticate the client, apply quotas and
+ * freezes, match the room hash against the list, record hits. Every expected failure is an
+ * ApiError value; routes.ts only translates to and from the wire.
+ */
+import { apiError, type ApiError } from "../../core/errors.js";
+import type { FreezeRule } from "../../core/freeze.js";
+import { parseLjs4Hash, type Ljs4Hash } from "../../core/ids.js";
+import type { SlidingWindowLimiter } from "../../core/rate-limit.js";
+import { err, ok, type Result } from "../../core/result.js";
+import type { Logger } from "../../observability/logger.js";
+import type { Storage } from "../../storage/storage.js";
+import type { ListHolder } from "../../list/list-holder.js";
+import type { ActiveClient, ClientRegistry } from "./client-registry.js";
+import type { FreezeCache } from "./freeze-cache.js";
+import type { LookupMetrics } from "./metrics.js";
+
+/** The credentials and origin of one request. */
+export interface Caller {
+  readonly headerToken: string | undefined;
+  readonly address: string;
+}
+
+/** A lookup's answer: a match (HTTP 200) or no match (HTTP 204). */
+export type LookupAnswer =
+  | { readonly match: true; readonly reportId: string; readonly tags: readonly string[]; readonly frozeNow: boolean }
+  | { readonly match: false };
+
+/** The quotas the service enforces. */
+export interface Limiters {
+  readonly client: SlidingWindowLimiter;
+  readonly user: SlidingWindowLimiter;
+  readonly badToken: SlidingWindowLimiter;
+}
+
+/** Everything the lookup decision depends on. */
+export interface LookupDeps {
+  readonly storage: Storage;
+  readonly list: ListHolder;
+  readonly clients: ClientRegistry;
+  readonly freezes: FreezeCache;
+  readonly limiters: Limiters;
+  readonly freezeRule: FreezeRule;
+  readonly metrics: LookupMetrics;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+const limited = (retryAfterMs: number, what: string) =>
+  apiError(429, "M_LIMIT_EXCEEDED", `too many requests for this ${what}`, retryAfterMs);
+
+/** The lookup service's behaviour. */
+export class LookupService {
+  constructor(private readonly deps: LookupDeps) {}
+
+  /** Authenticates a caller from the header and/or body token (LJS-4: either; both must agree). */
+  authenticate(caller: Caller, body: Record<string, unknown>): Result<ActiveClient, ApiError> {
+    const { limiters, clients, now } = this.deps;
+    const bodyToken = body.api_token;
+    if (bodyToken !== undefined && typeof bodyToken !== "string") {
+      return err(apiError(400, "M_BAD_JSON", "api_token must be a string"));
+    }
+    const token = caller.headerToken ?? bodyToken;
+    if (token === undefined) return err(apiError(401, "M_MISSING_TOKEN", "missing access token"));
+    // Token guessing: an address with too many failures is refused before any token check.
+    const guessing = limiters.badToken.check(caller.address, now());
+    if (!guessing.allowed) return err(limited(guessing.retryAfterMs, "address"));
+    if (caller.headerToken !== undefined && bodyToken !== undefined && caller.headerToken !== bodyToken) {
+      limiters.badToken.consume(caller.address, now());
+      return err(apiError(401, "M_UNKNOWN_TOKEN", "the Authorization header and api_token differ"));
+    }
+    const client = clients.authenticate(token);
+    if (!client.ok) {
+      limiters.badToken.consume(caller.address, now());
+      return client;
+    }
+    if (!client.value.allowsAddress(caller.address)) {
+      return err(apiError(403, "M_FORBIDDEN", "this address may not use this token"));
+    }
+    return client;
+  }
+
+  /** LJS-4 `abuse_lookup` for an authenticated client. */
+  async lookup(client: ActiveClient, body: Record<string, unknown>): Promise<Result<LookupAnswer, ApiError>> {
+    const { list, limiters, freezes, now } = this.deps;
+    const room = parseLjs4Hash(body.room_id_hash);
+    if (!room.ok) return err(apiError(400, "M_BAD_JSON", `room_id_hash ${room.error}`));
+    const user = parseLjs4Hash(body.user_id_hash);
+    if (!user.ok) return err(apiError(400, "M_BAD_JSON", `user_id_hash ${user.error}`));
+    if (!list.ready) return err(apiError(503, "M_UNKNOWN", "the list is not loaded yet"));
+
+    const at = now();
+    const perClient = limiters.client.consume(client.name, at);
+    if (!perClient.allowed) return err(limited(perClient.retryAfterMs, "client"));
+    const perUser = limiters.user.consume(`${client.name}\n${user.value}`, at);
+    if (!perUser.allowed) return err(limited(perUser.retryAfterMs, "user"));
+    if (freezes.has(client.name, user.value)) {
+      return err(apiError(403, "LOJ_ACCOUNT_FROZEN", "this account is frozen; its homeserver can unfreeze it"));
+    }
+
+    const match = list.list.match(room.value, client.effectiveTags);
+    if (!match) return ok({ match: false });
+    const frozeNow = await this.recordHit(client, user.value, match.reportId, at);
+    return ok({ match: true, reportId: match.reportId, tags: match.tags, frozeNow });
+  }
+
+  /** Lifts a freeze of one of this client's pseudonyms. */
+  async unfreeze(client: ActiveClient, body: Record<string, unknown>): Promise<Result<boolean, ApiError>> {
+    const user = parseLjs4Hash(body.user_id_hash);
+    if (!user.ok) return err(apiError(400, "M_BAD_JSON", `user_id_hash ${user.error}`));
+    try {
+      const lifted = await this.deps.storage.unfreeze(client.name, user.value, `client:${client.name}`, this.deps.now());
+      this.deps.freezes.remove(client.name, user.value);
+      if (lifted) this.deps.metrics.unfreezes.inc();
+      return ok(lifted);
+    } catch (e) {
+      this.deps.metrics.storageErrors.inc({ operation: "unfreeze" });
+      this.deps.logger.error({ err: { message: (e as Error).message } }, "unfreeze failed");
+      return err(apiError(503, "M_UNKNOWN", "the database is unavailable; try again"));
+    }
+  }
+
+  /**
+   * Records a hit and applies the freeze rule. A database fault must not turn a match into
+   * a "clean" answer: the match stands, the fault is logged and counted.
+   */
+  private async recordHit(client: ActiveClient, user: Ljs4Hash, reportId: string, at: number): Promise<boolean> {
+    const { storage, freezes, freezeRule, metrics, logger } = this.deps;
+    try {
+      const outcome = await storage.recordHit({ client: client.name, userPseudonym: user, reportId, at }, freezeRule);
+      logger.info({ client: client.name, report_id_of_hit: reportId, counted: outcome.counted }, "lookup hit");
+      if (outcome.frozeNow) {
+        freezes.add(client.name, user);
+        metrics.freezes.inc();
+        logger.warn({ client: client.name, hits: outcome.hitsInWindow }, "user pseudonym frozen");
+      }
+      return outcome.frozeNow;
+    } catch (e) {
+      metrics.storageErrors.inc({ operation: "record_hit" });
+      logger.error({ err: { message: (e as Error).message } }, "recording a hit failed");
+      return false;
+    }
+  }
+}

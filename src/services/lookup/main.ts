@@ -1,0 +1,118 @@
+/**
+ * Composition root of the lookup service: builds the object graph from config and starts
+ * it. No decisions live here.
+ */
+import { durationMs, type Config } from "../../config/schema.js";
+import { SlidingWindowLimiter } from "../../core/rate-limit.js";
+import { createHttpServer } from "../../http/fastify.js";
+import { listenOn } from "../../http/listen.js";
+import { ListHolder } from "../../list/list-holder.js";
+import { listSource } from "../../list/sources.js";
+import { backgroundRunner } from "../../observability/background.js";
+import type { Logger } from "../../observability/logger.js";
+import { openStorage } from "../../storage/open.js";
+import { ClientRegistry } from "./client-registry.js";
+import { FreezeCache } from "./freeze-cache.js";
+import { LookupService } from "./lookup-service.js";
+import { createLookupMetrics } from "./metrics.js";
+import { registerLookupRoutes, registerOperationsRoutes, writeLjs4Error } from "./routes.js";
+import { StateSync } from "./state-sync.js";
+
+/** The LJS-4 body limit (issue #2: over 4 KiB → 413). */
+export const LOOKUP_BODY_LIMIT = 4096;
+
+/** A running lookup service. */
+export interface LookupHandle {
+  readonly apiUrl: string;
+  readonly operationsUrl: string;
+  reload(): Promise<{ entries: number }>;
+  /** Stops accepting, drains in-flight requests, closes the database. */
+  stop(): Promise<void>;
+}
+
+/** Starts the lookup service described by `config`. */
+export async function startLookup(config: Config, logger: Logger): Promise<LookupHandle> {
+  const cfg = config.lookup;
+  const now = () => Date.now();
+  const metrics = createLookupMetrics();
+  const runInBackground = backgroundRunner(logger);
+  const storage = await openStorage(config.database);
+
+  const list = new ListHolder(
+    cfg.sources.map((s) => listSource(s, durationMs(s.refresh))),
+    {
+      loaded: (source, stats) => {
+        metrics.listReloads.inc({ result: "loaded" });
+        logger.info({ source, ...stats }, "list source loaded");
+      },
+      unchanged: () => metrics.listReloads.inc({ result: "unchanged" }),
+      failed: (source, reason) => {
+        metrics.listReloads.inc({ result: "failed" });
+        metrics.listReloadFailures.inc();
+        logger.error({ source, reason }, "list source failed; keeping its last good copy");
+      },
+      swapped: (entries, bytes) => {
+        metrics.listEntries.set(entries);
+        metrics.listBytes.set(bytes);
+      },
+    },
+  );
+  const clients = new ClientRegistry(cfg.filtered_tags);
+  const freezes = new FreezeCache(now);
+  const quota = (q: { requests: number; per: string }) => ({ limit: q.requests, windowMs: durationMs(q.per) });
+  const limiters = {
+    client: new SlidingWindowLimiter(quota(cfg.rate_limits.client)),
+    user: new SlidingWindowLimiter(quota(cfg.rate_limits.user)),
+    badToken: new SlidingWindowLimiter(quota(cfg.rate_limits.bad_token)),
+  };
+  const sync = new StateSync({
+    storage,
+    clients,
+    freezes,
+    limiters,
+    metrics,
+    logger,
+    now,
+    auditRetentionMs: durationMs(cfg.audit_retention),
+  });
+  const freezeRule = {
+    threshold: cfg.freeze.threshold,
+    windowMs: durationMs(cfg.freeze.window),
+    repeatGraceMs: durationMs(cfg.freeze.repeat_grace),
+  };
+  const service = new LookupService({ storage, list, clients, freezes, limiters, freezeRule, metrics, logger, now });
+
+  await sync.syncOnce();
+  await list.reloadAll();
+  if (!list.ready) logger.warn("not every list source loaded; lookups answer 503 until they do");
+
+  const api = createHttpServer({ bodyLimit: LOOKUP_BODY_LIMIT, writeError: writeLjs4Error, trustedProxies: cfg.trusted_proxies });
+  registerLookupRoutes(api, service, metrics, { listReady: () => list.ready, databaseHealthy: () => sync.databaseHealthy });
+  const reload = async () => {
+    await list.reloadAll();
+    return { entries: list.list.size };
+  };
+  const ops = createHttpServer({ bodyLimit: 1024, writeError: writeLjs4Error });
+  registerOperationsRoutes(ops, metrics.registry, reload);
+
+  const apiUrl = await listenOn(api, cfg.listen);
+  const operationsUrl = await listenOn(ops, cfg.metrics_listen);
+  const syncTimer = setInterval(() => runInBackground("state sync", () => sync.syncOnce()), durationMs(cfg.sync_interval));
+  syncTimer.unref();
+  list.startTimers(runInBackground);
+  logger.info({ api: apiUrl, operations: operationsUrl, entries: list.list.size, clients: clients.size }, "lookup service listening");
+
+  return {
+    apiUrl,
+    operationsUrl,
+    reload,
+    async stop() {
+      clearInterval(syncTimer);
+      list.stop();
+      await Promise.all([api.close(), ops.close()]); // close() waits for in-flight requests
+      await sync.syncOnce(); // share the last quota counts
+      await storage.close();
+      logger.info("lookup service stopped");
+    },
+  };
+}

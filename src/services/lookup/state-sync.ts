@@ -1,0 +1,79 @@
+/**
+ * Keeps a lookup process in step with the database and with other processes on it: the
+ * client whitelist, active freezes and quota counts every sync interval, and audit
+ * retention hourly. A failing database leaves the last known state in force; lookups go on.
+ */
+import type { SlidingWindowLimiter } from "../../core/rate-limit.js";
+import type { Logger } from "../../observability/logger.js";
+import { quotaTotalKey, type Storage } from "../../storage/storage.js";
+import type { ClientRegistry } from "./client-registry.js";
+import type { FreezeCache } from "./freeze-cache.js";
+import type { LookupMetrics } from "./metrics.js";
+
+/** What one sync touches. */
+export interface StateSyncDeps {
+  readonly storage: Storage;
+  readonly clients: ClientRegistry;
+  readonly freezes: FreezeCache;
+  /** Limiters by scope; the scope prefixes their keys in the shared counts table. */
+  readonly limiters: Readonly<Record<string, SlidingWindowLimiter>>;
+  readonly metrics: LookupMetrics;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly auditRetentionMs: number;
+}
+
+const PRUNE_EVERY_MS = 3_600_000;
+
+/** Periodic synchronisation with the database. */
+export class StateSync {
+  private lastPrune = 0;
+  private healthy = true;
+
+  constructor(private readonly deps: StateSyncDeps) {}
+
+  /** Whether the last sync reached the database. */
+  get databaseHealthy(): boolean {
+    return this.healthy;
+  }
+
+  /** One full sync; never throws. */
+  async syncOnce(): Promise<void> {
+    const { storage, clients, freezes, metrics, now } = this.deps;
+    try {
+      const started = now();
+      clients.replace(await storage.listClients());
+      freezes.replace(await storage.listFreezes(), started);
+      await this.shareQuotas();
+      metrics.clients.set(clients.size);
+      metrics.frozen.set(freezes.size);
+      if (started - this.lastPrune >= PRUNE_EVERY_MS) {
+        this.lastPrune = started;
+        const removed = await storage.prune(started - this.deps.auditRetentionMs);
+        if (removed > 0) this.deps.logger.info({ removed }, "pruned audit records past retention");
+      }
+      if (!this.healthy) this.deps.logger.info("database reachable again");
+      this.healthy = true;
+    } catch (e) {
+      metrics.storageErrors.inc({ operation: "sync" });
+      if (this.healthy) {
+        this.deps.logger.error({ err: { message: (e as Error).message } }, "database sync failed; keeping the last known state");
+      }
+      this.healthy = false;
+    }
+  }
+
+  private async shareQuotas(): Promise<void> {
+    const at = this.deps.now();
+    for (const [scope, limiter] of Object.entries(this.deps.limiters)) {
+      const deltas = limiter.drainPending();
+      const shared = deltas.map((d) => ({ ...d, key: `${scope}:${d.key}` }));
+      const totals = await this.deps.storage.addQuotaCounts(shared);
+      for (const d of deltas) {
+        const total = totals.get(quotaTotalKey(`${scope}:${d.key}`, d.windowStart));
+        if (total !== undefined) limiter.applyTotal(d.key, d.windowStart, total);
+      }
+      limiter.prune(at);
+    }
+  }
+}
