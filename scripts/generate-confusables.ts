@@ -3,7 +3,8 @@
  *
  * Dev-time tool, not part of the runtime core (it reads and writes files):
  *
- *   npx tsx src/core/text/confusables.generate.ts <input> "<source description>"
+ *   npx tsx scripts/generate-confusables.ts <input> "<source description>"
+ *   npx prettier --write src/core/text/confusables-table.ts
  *
  * `<input>` is either Unicode's own `confusables.txt` (lines `0430 ; 0061 ; MA # …`) or the
  * `src/tables.rs` of the `unicode-security` Rust crate, which is generated from that file
@@ -119,7 +120,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   const text = readFileSync(input, "utf8");
   const pairs = input.endsWith(".rs") ? parseRustTables(text) : parseConfusablesTxt(text);
-  const outPath = fileURLToPath(new URL("./confusables-table.ts", import.meta.url));
+  const outPath = fileURLToPath(new URL("../src/core/text/confusables-table.ts", import.meta.url));
   writeFileSync(outPath, render(selectLatinSkeletons(pairs), note));
   console.log(`wrote ${outPath} from ${pairs.length} confusable pairs`);
 }
