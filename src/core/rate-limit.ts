@@ -34,28 +34,28 @@ export class SlidingWindowLimiter {
 
   constructor(readonly quota: Quota) {}
 
-  /** Counts one request for `key` at `now` unless it would exceed the quota. */
-  consume(key: string, now: number): QuotaVerdict {
-    const verdict = this.check(key, now);
+  /** Counts `cost` requests for `key` at `now` unless they would exceed the quota. */
+  consume(key: string, now: number, cost = 1): QuotaVerdict {
+    const verdict = this.check(key, now, cost);
     if (verdict.allowed) {
       const counter = this.roll(key, now);
-      counter.current++;
-      counter.pending++;
+      counter.current += cost;
+      counter.pending += cost;
     }
     return verdict;
   }
 
-  /** Whether one more request for `key` would be allowed at `now`, without counting it. */
-  check(key: string, now: number): QuotaVerdict {
+  /** Whether `cost` more requests for `key` would be allowed at `now`, without counting them. */
+  check(key: string, now: number, cost = 1): QuotaVerdict {
     const { limit, windowMs } = this.quota;
     const counter = this.roll(key, now);
     const elapsed = now - counter.start;
     const estimate = counter.previous * ((windowMs - elapsed) / windowMs) + counter.current;
-    if (estimate + 1 <= limit) return { allowed: true };
+    if (estimate + cost <= limit) return { allowed: true };
     // Wait until enough of the previous window slides out, or the next window starts.
     const retryAfterMs =
       counter.previous > 0 && counter.current < limit
-        ? Math.ceil(((estimate + 1 - limit) / counter.previous) * windowMs)
+        ? Math.ceil(((estimate + cost - limit) / counter.previous) * windowMs)
         : windowMs - elapsed;
     return { allowed: false, retryAfterMs: Math.max(1, Math.min(retryAfterMs, windowMs)) };
   }

@@ -3,7 +3,7 @@
  * logger; the redaction below is a second line of defence for fields that must not leak
  * if someone logs a whole object by mistake.
  */
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger } from "pino";
 
 export type { Logger } from "pino";
 
@@ -24,7 +24,7 @@ export const REDACTED_PATHS = [
 ];
 
 /** A logger writing JSON lines to stderr (or to `destination` in tests). */
-export function createLogger(level: string, name: string, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(level: string, name: string, destination?: DestinationStream): Logger {
   return pino(
     { name, level, redact: { paths: REDACTED_PATHS, censor: "[redacted]" }, base: { service: name } },
     destination ?? pino.destination({ fd: 2, sync: false }),

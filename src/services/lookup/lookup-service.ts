@@ -7,6 +7,7 @@ import { apiError, type ApiError } from "../../core/errors.js";
 import type { FreezeRule } from "../../core/freeze.js";
 import { parseLjs4Hash, type Ljs4Hash } from "../../core/ids.js";
 import type { SlidingWindowLimiter } from "../../core/rate-limit.js";
+import type { ListMatch } from "../../core/source-list.js";
 import { err, ok, type Result } from "../../core/result.js";
 import type { Logger } from "../../observability/logger.js";
 import type { Storage } from "../../storage/storage.js";
@@ -45,6 +46,9 @@ export interface LookupDeps {
   readonly logger: Logger;
   readonly now: () => number;
 }
+
+/** Most hashes one batch check may ask about. */
+export const MAX_BATCH = 100;
 
 const limited = (retryAfterMs: number, what: string) =>
   apiError(429, "M_LIMIT_EXCEEDED", `too many requests for this ${what}`, retryAfterMs);
@@ -102,6 +106,37 @@ export class LookupService {
     if (!match) return ok({ match: false });
     const frozeNow = await this.recordHit(client, user.value, match.reportId, at);
     return ok({ match: true, reportId: match.reportId, tags: match.tags, frozeNow });
+  }
+
+  /**
+   * Redlight extension (docs/api.md, "Batch check"): which of up to 100 room hashes are
+   * listed, for clients granted the `directory` scope (room directory filtering, rooms a
+   * user is already in). Never counts toward a freeze; every hash counts against the
+   * client's quota, so the check is no cheaper a way to enumerate the list.
+   */
+  check(client: ActiveClient, body: Record<string, unknown>): Result<ReadonlyMap<Ljs4Hash, ListMatch>, ApiError> {
+    if (!client.scopes.has("directory")) {
+      return err(apiError(403, "M_FORBIDDEN", "this client is not granted the directory scope"));
+    }
+    const hashes = body.room_id_hashes;
+    if (!Array.isArray(hashes) || hashes.length === 0 || hashes.length > MAX_BATCH) {
+      return err(apiError(400, "M_BAD_JSON", `room_id_hashes must be a list of 1 to ${MAX_BATCH} hashes`));
+    }
+    const parsed: Ljs4Hash[] = [];
+    for (const h of hashes) {
+      const hash = parseLjs4Hash(h);
+      if (!hash.ok) return err(apiError(400, "M_BAD_JSON", `room_id_hashes: every entry ${hash.error}`));
+      parsed.push(hash.value);
+    }
+    if (!this.deps.list.ready) return err(apiError(503, "M_UNKNOWN", "the list is not loaded yet"));
+    const quota = this.deps.limiters.client.consume(client.name, this.deps.now(), parsed.length);
+    if (!quota.allowed) return err(limited(quota.retryAfterMs, "client"));
+    const listed = new Map<Ljs4Hash, ListMatch>();
+    for (const hash of parsed) {
+      const match = this.deps.list.list.match(hash, client.effectiveTags);
+      if (match) listed.set(hash, match);
+    }
+    return ok(listed);
   }
 
   /** Lifts a freeze of one of this client's pseudonyms. */

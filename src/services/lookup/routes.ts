@@ -4,6 +4,7 @@
  *   API listener (lookup.listen)
  *     PUT  /_matrix/loj/v1/abuse_lookup   LJS-4 v1 lookup (200 match / 204 no match)
  *     POST /_matrix/loj/v1/unfreeze       lift a freeze of one of the caller's pseudonyms
+ *     POST /_matrix/loj/v1/check          batch check, `directory` scope (Redlight extension)
  *     GET  /health                        process is up
  *     GET  /ready                         list loaded and database reachable
  *   Operations listener (lookup.metrics_listen; keep private)
@@ -33,6 +34,9 @@ function outcomeOf(e: ApiError): LookupOutcome {
   return OUTCOME_BY_STATUS[e.status] ?? "bad_request";
 }
 
+/** 100 hashes of 64 characters with JSON punctuation, and room to spare. */
+const CHECK_BODY_LIMIT = 16 * 1024;
+
 /** Readiness inputs. */
 export interface Readiness {
   listReady(): boolean;
@@ -43,6 +47,7 @@ export interface Readiness {
 export function registerLookupRoutes(app: FastifyInstance, service: LookupService, metrics: LookupMetrics, readiness: Readiness): void {
   const LOOKUP = "/_matrix/loj/v1/abuse_lookup";
   const UNFREEZE = "/_matrix/loj/v1/unfreeze";
+  const CHECK = "/_matrix/loj/v1/check";
 
   app.put(LOOKUP, async (request, reply) => {
     const stop = metrics.lookupSeconds.startTimer();
@@ -75,6 +80,19 @@ export function registerLookupRoutes(app: FastifyInstance, service: LookupServic
     return reply.code(200).send({ error: null, unfrozen: lifted.value });
   });
   rejectOtherMethods(app, UNFREEZE, ["POST"], writeLjs4Error);
+
+  app.post(CHECK, { bodyLimit: CHECK_BODY_LIMIT }, async (request, reply) => {
+    const body = jsonObjectBody(request.body);
+    if (!body.ok) return writeLjs4Error(reply, notJson(body.error));
+    const client = service.authenticate(callerOf(request), body.value);
+    if (!client.ok) return writeLjs4Error(reply, client.error);
+    const listed = service.check(client.value, body.value);
+    if (!listed.ok) return writeLjs4Error(reply, listed.error);
+    const out: Record<string, { report_id: string; tags: readonly string[] }> = {};
+    for (const [hash, match] of listed.value) out[hash] = { report_id: match.reportId, tags: match.tags };
+    return reply.code(200).send({ error: null, listed: out });
+  });
+  rejectOtherMethods(app, CHECK, ["POST"], writeLjs4Error);
 
   app.get("/health", async (_request, reply) => reply.send({ status: "ok" }));
   rejectOtherMethods(app, "/health", ["GET"], writeLjs4Error);
