@@ -48,3 +48,4 @@ CREATE TABLE quota_counts (
   count BIGINT NOT NULL,
   PRIMARY KEY (quota_key, window_start)
 );
+CREATE INDEX quota_by_window ON quota_counts (window_start, count);

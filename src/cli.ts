@@ -12,12 +12,19 @@ import * as list from "./cli/list.js";
 import { serveLookup } from "./cli/serve.js";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-const configOption = () => new Option("-c, --config <file>", "config file (default: $REDLIGHT_CONFIG)");
+const configOption = () =>
+  new Option("-c, --config <file>", "config file (default: $REDLIGHT_CONFIG)");
 
 function program(): Command {
-  const cli = new Command("redlight").description("Trust & Safety for Matrix homeservers").showHelpAfterError();
+  const cli = new Command("redlight")
+    .description("Trust & Safety for Matrix homeservers")
+    .showHelpAfterError();
 
-  cli.command("lookup").description("run the lookup service (LJS-4 Abuse Lookup API)").addOption(configOption()).action(serveLookup);
+  cli
+    .command("lookup")
+    .description("run the lookup service (LJS-4 Abuse Lookup API)")
+    .addOption(configOption())
+    .action(serveLookup);
   cli
     .command("demo")
     .description("set up and run a lookup service with a synthetic encrypted list (SQLite)")
@@ -42,11 +49,23 @@ function program(): Command {
     .option("--scope <scope>", "extra grant, e.g. directory (repeatable)", collect, [])
     .action(addClient);
   clients.command("list").description("list clients").addOption(configOption()).action(listClients);
-  clients.command("revoke <name>").description("revoke a client's access").addOption(configOption()).action(revokeClient);
-  clients.command("rotate <name>").description("replace a client's token; prints it on stdout").addOption(configOption()).action(rotateClient);
+  clients
+    .command("revoke <name>")
+    .description("revoke a client's access")
+    .addOption(configOption())
+    .action(revokeClient);
+  clients
+    .command("rotate <name>")
+    .description("replace a client's token; prints it on stdout")
+    .addOption(configOption())
+    .action(rotateClient);
 
   const freezes = cli.command("freezes").description("frozen user pseudonyms");
-  freezes.command("list").addOption(configOption()).option("--client <name>", "only this client's").action(listFreezes);
+  freezes
+    .command("list")
+    .addOption(configOption())
+    .option("--client <name>", "only this client's")
+    .action(listFreezes);
   freezes
     .command("unfreeze [user_id_hash]")
     .description("lift a freeze")
@@ -56,7 +75,10 @@ function program(): Command {
     .action(unfreeze);
 
   const listCmd = cli.command("list").description("the source list");
-  listCmd.command("keygen").requiredOption("--out <file>", "key file to create").action((o: { out: string }) => list.keygen(o.out));
+  listCmd
+    .command("keygen")
+    .requiredOption("--out <file>", "key file to create")
+    .action((o: { out: string }) => list.keygen(o.out));
   listCmd
     .command("encrypt")
     .description("encrypt an rdlist JSON document (from --in or stdin)")
@@ -64,8 +86,16 @@ function program(): Command {
     .option("--in <file>", "plain list (default: stdin)")
     .requiredOption("--out <file>", "encrypted list to write")
     .action(list.encrypt);
-  listCmd.command("check").description("load every source once and report counts").addOption(configOption()).action(list.check);
-  listCmd.command("reload").description("ask the running lookup service to reload").addOption(configOption()).action(list.reload);
+  listCmd
+    .command("check")
+    .description("load every source once and report counts")
+    .addOption(configOption())
+    .action(list.check);
+  listCmd
+    .command("reload")
+    .description("ask the running lookup service to reload")
+    .addOption(configOption())
+    .action(list.reload);
   return cli;
 }
 

@@ -8,7 +8,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ljs4Hash } from "../src/core/hash.js";
 import { generateToken, tokenHash } from "../src/core/token.js";
 import { openStorage } from "../src/storage/open.js";
-import { cleanRoom, listedRoom, startLookupFixture, syntheticRdlist, type LookupFixture } from "./support/lookup-fixture.js";
+import {
+  cleanRoom,
+  listedRoom,
+  startLookupFixture,
+  syntheticRdlist,
+  type LookupFixture,
+} from "./support/lookup-fixture.js";
 
 let fx: LookupFixture | undefined;
 afterEach(async () => {
@@ -72,7 +78,10 @@ describe("freezes", () => {
       fetch(`${restarted.apiUrl}/_matrix/loj/v1/abuse_lookup`, {
         method: "PUT",
         headers: { authorization: `Bearer ${t}` },
-        body: JSON.stringify({ room_id_hash: ljs4Hash(cleanRoom(1)), user_id_hash: ljs4Hash(user) }),
+        body: JSON.stringify({
+          room_id_hash: ljs4Hash(cleanRoom(1)),
+          user_id_hash: ljs4Hash(user),
+        }),
       });
     expect((await again(t1)).status).toBe(403);
     const lifted = await fetch(`${restarted.apiUrl}/_matrix/loj/v1/unfreeze`, {
@@ -91,9 +100,12 @@ describe("freezes", () => {
 
 describe("quotas", () => {
   it("limits lookups per user pseudonym with 429 and a retry time", async () => {
-    fx = await startLookupFixture({ lookup: { rate_limits: { user: { requests: 5, per: "1m" } } } });
+    fx = await startLookupFixture({
+      lookup: { rate_limits: { user: { requests: 5, per: "1m" } } },
+    });
     const t = fx.tokens.hs1 as string;
-    for (let i = 0; i < 5; i++) expect((await fx.lookup(t, cleanRoom(i), "@busy:example.org")).status).toBe(204);
+    for (let i = 0; i < 5; i++)
+      expect((await fx.lookup(t, cleanRoom(i), "@busy:example.org")).status).toBe(204);
     const r = await fx.lookup(t, cleanRoom(9), "@busy:example.org");
     expect(r.status).toBe(429);
     expect(Number(r.headers.get("retry-after"))).toBeGreaterThan(0);
@@ -104,18 +116,24 @@ describe("quotas", () => {
   });
 
   it("limits lookups per client across all its users", async () => {
-    fx = await startLookupFixture({ lookup: { rate_limits: { client: { requests: 8, per: "1m" } } } });
+    fx = await startLookupFixture({
+      lookup: { rate_limits: { client: { requests: 8, per: "1m" } } },
+    });
     const t = fx.tokens.hs1 as string;
     const statuses = [];
-    for (let i = 0; i < 10; i++) statuses.push((await fx.lookup(t, cleanRoom(i), `@user${i}:example.org`)).status);
+    for (let i = 0; i < 10; i++)
+      statuses.push((await fx.lookup(t, cleanRoom(i), `@user${i}:example.org`)).status);
     expect(statuses.filter((s) => s === 204)).toHaveLength(8);
     expect(statuses.slice(8)).toEqual([429, 429]);
   });
 
   it("throttles an address that keeps guessing tokens, even when it then guesses right", async () => {
-    fx = await startLookupFixture({ lookup: { rate_limits: { bad_token: { requests: 3, per: "1m" } } } });
-    for (let i = 0; i < 3; i++) expect((await fx.lookup("B".repeat(40), cleanRoom(1), "@x:example.org")).status).toBe(401);
-    const r = await fx.lookup(fx.tokens.hs1 as string, cleanRoom(1), "@x:example.org");
+    fx = await startLookupFixture({
+      lookup: { rate_limits: { bad_token: { requests: 3, per: "1m" } } },
+    });
+    for (let i = 0; i < 3; i++)
+      expect((await fx.lookup("B".repeat(40), cleanRoom(1), "@x:example.org")).status).toBe(401);
+    const r = await fx.lookup(fx.tokens.hs1, cleanRoom(1), "@x:example.org");
     expect(r.status).toBe(429);
   });
 });
@@ -126,14 +144,23 @@ describe("the whitelist and the list change without restart", () => {
     const storage = await openStorage(fx.config.database);
     try {
       const token = generateToken();
-      await storage.addClient({ name: "late", tokenHash: tokenHash(token), tags: null, allowIps: [], scopes: [] }, Date.now());
-      await eventually(async () => (await fx!.lookup(token, cleanRoom(1), "@a:example.org")).status === 204);
+      await storage.addClient(
+        { name: "late", tokenHash: tokenHash(token), tags: null, allowIps: [], scopes: [] },
+        Date.now(),
+      );
+      await eventually(
+        async () => (await fx!.lookup(token, cleanRoom(1), "@a:example.org")).status === 204,
+      );
       const rotated = generateToken();
       await storage.rotateToken("late", tokenHash(rotated), Date.now());
-      await eventually(async () => (await fx!.lookup(token, cleanRoom(1), "@a:example.org")).status === 401);
+      await eventually(
+        async () => (await fx!.lookup(token, cleanRoom(1), "@a:example.org")).status === 401,
+      );
       expect((await fx.lookup(rotated, cleanRoom(1), "@a:example.org")).status).toBe(204);
       await storage.revokeClient("late", Date.now());
-      await eventually(async () => (await fx!.lookup(rotated, cleanRoom(1), "@a:example.org")).status === 401);
+      await eventually(
+        async () => (await fx!.lookup(rotated, cleanRoom(1), "@a:example.org")).status === 401,
+      );
     } finally {
       await storage.close();
     }
@@ -156,14 +183,18 @@ describe("the whitelist and the list change without restart", () => {
   });
 
   it("answers 503 until a list is loaded, then serves", async () => {
-    fx = await startLookupFixture({ lookup: { sources: [{ file: "./missing.json", refresh: "100ms" }] } });
+    fx = await startLookupFixture({
+      lookup: { sources: [{ file: "./missing.json", refresh: "100ms" }] },
+    });
     const t = fx.tokens.hs1 as string;
     const r = await fx.lookup(t, listedRoom(1), "@early:example.org");
     expect(r.status).toBe(503);
     expect(await errcode(r)).toBe("M_UNKNOWN");
     expect((await fx.request("/ready")).status).toBe(503);
     writeFileSync(join(fx.dir, "missing.json"), syntheticRdlist(3));
-    await eventually(async () => (await fx!.lookup(t, listedRoom(1), "@early:example.org")).status === 200);
+    await eventually(
+      async () => (await fx!.lookup(t, listedRoom(1), "@early:example.org")).status === 200,
+    );
     expect((await fx.request("/ready")).status).toBe(200);
   });
 });

@@ -4,7 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ljs4Hash } from "../src/core/hash.js";
-import { cleanRoom, listedRoom, readLog, startLookupFixture, type LookupFixture } from "./support/lookup-fixture.js";
+import {
+  cleanRoom,
+  listedRoom,
+  readLog,
+  startLookupFixture,
+  type LookupFixture,
+} from "./support/lookup-fixture.js";
 
 const LOOKUP = "/_matrix/loj/v1/abuse_lookup";
 let fx: LookupFixture;
@@ -25,9 +31,19 @@ afterAll(async () => {
   await fx.stop();
 });
 
-const put = (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${token}` }) =>
-  fx.request(LOOKUP, { method: "PUT", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
-const hashes = (room: string, user = "@alice:example.org") => ({ room_id_hash: ljs4Hash(room), user_id_hash: ljs4Hash(user) });
+const put = (
+  body: unknown,
+  headers: Record<string, string> = { authorization: `Bearer ${token}` },
+) =>
+  fx.request(LOOKUP, {
+    method: "PUT",
+    headers,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+const hashes = (room: string, user = "@alice:example.org") => ({
+  room_id_hash: ljs4Hash(room),
+  user_id_hash: ljs4Hash(user),
+});
 
 describe("abuse_lookup answers", () => {
   it("answers 200 with the report id and matched tags for a listed room", async () => {
@@ -51,7 +67,10 @@ describe("abuse_lookup answers", () => {
     expect((await put({ ...hashes(cleanRoom(2)), api_token: token })).status).toBe(204);
     const r = await put({ ...hashes(cleanRoom(2)), api_token: "x".repeat(40) });
     expect(r.status).toBe(401);
-    expect(await r.json()).toMatchObject({ error: { errcode: "M_UNKNOWN_TOKEN" }, report_id: null });
+    expect(await r.json()).toMatchObject({
+      error: { errcode: "M_UNKNOWN_TOKEN" },
+      report_id: null,
+    });
   });
 
   it("matches only the client's effective tags", async () => {
@@ -69,43 +88,96 @@ describe("abuse_lookup errors", () => {
     ["empty body", () => put(""), 400, "M_NOT_JSON"],
     ["a JSON array", () => put([1, 2]), 400, "M_BAD_JSON"],
     ["a missing room hash", () => put({ user_id_hash: ljs4Hash("@a:b.c") }), 400, "M_BAD_JSON"],
-    ["an upper-case hash", () => put({ ...hashes(cleanRoom(3)), room_id_hash: ljs4Hash(cleanRoom(3)).toUpperCase() }), 400, "M_BAD_JSON"],
+    [
+      "an upper-case hash",
+      () => put({ ...hashes(cleanRoom(3)), room_id_hash: ljs4Hash(cleanRoom(3)).toUpperCase() }),
+      400,
+      "M_BAD_JSON",
+    ],
     ["a numeric hash", () => put({ ...hashes(cleanRoom(3)), user_id_hash: 12 }), 400, "M_BAD_JSON"],
-    ["a non-string body token", () => put({ ...hashes(cleanRoom(3)), api_token: 5 }, {}), 400, "M_BAD_JSON"],
-    ["a body over 4 KiB", () => put({ ...hashes(cleanRoom(3)), pad: "x".repeat(5000) }), 413, "M_TOO_LARGE"],
+    [
+      "a non-string body token",
+      () => put({ ...hashes(cleanRoom(3)), api_token: 5 }, {}),
+      400,
+      "M_BAD_JSON",
+    ],
+    [
+      "a body over 4 KiB",
+      () => put({ ...hashes(cleanRoom(3)), pad: "x".repeat(5000) }),
+      413,
+      "M_TOO_LARGE",
+    ],
     ["no token", () => put(hashes(cleanRoom(3)), {}), 401, "M_MISSING_TOKEN"],
-    ["a bad token", () => put(hashes(cleanRoom(3)), { authorization: `Bearer ${"A".repeat(40)}` }), 401, "M_UNKNOWN_TOKEN"],
-    ["a disallowed address", () => put(hashes(cleanRoom(3)), { authorization: `Bearer ${fx.tokens.fenced}` }), 403, "M_FORBIDDEN"],
-    ["the wrong method", () => fx.request(LOOKUP, { method: "POST", body: "{}" }), 405, "M_UNRECOGNIZED"],
+    [
+      "a bad token",
+      () => put(hashes(cleanRoom(3)), { authorization: `Bearer ${"A".repeat(40)}` }),
+      401,
+      "M_UNKNOWN_TOKEN",
+    ],
+    [
+      "a disallowed address",
+      () => put(hashes(cleanRoom(3)), { authorization: `Bearer ${fx.tokens.fenced}` }),
+      403,
+      "M_FORBIDDEN",
+    ],
+    [
+      "the wrong method",
+      () => fx.request(LOOKUP, { method: "POST", body: "{}" }),
+      405,
+      "M_UNRECOGNIZED",
+    ],
     ["an unknown path", () => fx.request("/_matrix/loj/v1/nothing"), 404, "M_UNRECOGNIZED"],
   ];
 
-  it.each(cases)("answers %s with the right status and errcode", async (_name, send, status, errcode) => {
-    const r = await send();
-    expect(r.status).toBe(status);
-    expect(r.headers.get("content-type")).toMatch(/application\/json/);
-    const body = (await r.json()) as { error: { errcode: string; error: string }; report_id: null };
-    expect(body.error.errcode).toBe(errcode);
-    expect(typeof body.error.error).toBe("string");
-    expect(body.report_id).toBeNull();
-  });
+  it.each(cases)(
+    "answers %s with the right status and errcode",
+    async (_name, send, status, errcode) => {
+      const r = await send();
+      expect(r.status).toBe(status);
+      expect(r.headers.get("content-type")).toMatch(/application\/json/);
+      const body = (await r.json()) as {
+        error: { errcode: string; error: string };
+        report_id: null;
+      };
+      expect(body.error.errcode).toBe(errcode);
+      expect(typeof body.error.error).toBe("string");
+      expect(body.report_id).toBeNull();
+    },
+  );
 });
 
 describe("batch check (directory scope)", () => {
   const CHECK = "/_matrix/loj/v1/check";
   const check = (t: string, room_id_hashes: unknown) =>
-    fx.request(CHECK, { method: "POST", headers: { authorization: `Bearer ${t}` }, body: JSON.stringify({ room_id_hashes }) });
+    fx.request(CHECK, {
+      method: "POST",
+      headers: { authorization: `Bearer ${t}` },
+      body: JSON.stringify({ room_id_hashes }),
+    });
 
   it("answers which rooms are listed without counting toward a freeze", async () => {
-    const asked = [listedRoom(3), cleanRoom(4), listedRoom(4), listedRoom(5), listedRoom(6)].map(ljs4Hash);
+    const asked = [listedRoom(3), cleanRoom(4), listedRoom(4), listedRoom(5), listedRoom(6)].map(
+      ljs4Hash,
+    );
     for (let i = 0; i < 2; i++) {
       const r = await check(token, asked);
       expect(r.status).toBe(200);
       const body = (await r.json()) as { listed: Record<string, { report_id: string }> };
-      expect(Object.keys(body.listed).sort()).toEqual([asked[0], asked[2], asked[3], asked[4]].sort());
-      expect(body.listed[ljs4Hash(listedRoom(3))]).toEqual({ report_id: "report-3", tags: ["csam"] });
+      expect(Object.keys(body.listed).sort()).toEqual(
+        [asked[0], asked[2], asked[3], asked[4]].sort(),
+      );
+      expect(body.listed[ljs4Hash(listedRoom(3))]).toEqual({
+        report_id: "report-3",
+        tags: ["csam"],
+      });
     }
-    const freezes = (await fx.request(LOOKUP, { method: "PUT", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(hashes(cleanRoom(5), "@checker:example.org")) })).status;
+    const freezes = (
+      await fx.request(LOOKUP, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify(hashes(cleanRoom(5), "@checker:example.org")),
+      })
+    ).status;
     expect(freezes).toBe(204);
   });
 
@@ -120,7 +192,10 @@ describe("batch check (directory scope)", () => {
 describe("operations", () => {
   it("reports health, readiness and metrics", async () => {
     expect(await (await fx.request("/health")).json()).toEqual({ status: "ok" });
-    expect(await (await fx.request("/ready")).json()).toEqual({ list_loaded: true, database_reachable: true });
+    expect(await (await fx.request("/ready")).json()).toEqual({
+      list_loaded: true,
+      database_reachable: true,
+    });
     const metrics = await (await fetch(`${fx.handle.operationsUrl}/metrics`)).text();
     expect(metrics).toMatch(/redlight_lookups_total\{outcome="match"\} [1-9]/);
     expect(metrics).toMatch(/redlight_list_entries 21/);

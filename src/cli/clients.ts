@@ -16,21 +16,33 @@ const NAME_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Adds a client and prints its token alone on stdout. */
 export async function addClient(name: string, options: AddClientOptions): Promise<void> {
-  if (!NAME_RE.test(name)) throw new CliError("a client name is 1–64 letters, digits, '.', '_' or '-'");
+  if (!NAME_RE.test(name))
+    throw new CliError("a client name is 1–64 letters, digits, '.', '_' or '-'");
   const bad = options.allowIp.find((r) => !isValidRange(r));
   if (bad !== undefined) throw new CliError(`--allow-ip ${bad} is not an IP address or CIDR range`);
   const unknownScope = options.scope.find((s) => !SCOPES.has(s));
-  if (unknownScope !== undefined) throw new CliError(`unknown scope ${unknownScope} (known: ${[...SCOPES].join(", ")})`);
-  const tags = options.tags === undefined ? null : options.tags.split(",").map((t) => t.trim()).filter(Boolean);
+  if (unknownScope !== undefined)
+    throw new CliError(`unknown scope ${unknownScope} (known: ${[...SCOPES].join(", ")})`);
+  const tags =
+    options.tags === undefined
+      ? null
+      : options.tags
+          .split(",")
+          .map((t) => t.trim())
+          .filter(Boolean);
   await withStorage(options.config, async (storage, config) => {
     const outside = (tags ?? []).filter((t) => !config.lookup.filtered_tags.includes(t));
-    if (outside.length > 0) say(`warning: the server does not filter ${outside.join(", ")}; those tags will never match`);
+    if (outside.length > 0)
+      say(`warning: the server does not filter ${outside.join(", ")}; those tags will never match`);
     const token = generateToken();
     const added = await storage.addClient(
       { name, tokenHash: tokenHash(token), tags, allowIps: options.allowIp, scopes: options.scope },
       Date.now(),
     );
-    if (added === "exists") throw new CliError(`a client named ${name} already exists (use rotate, or revoke and pick a new name)`);
+    if (added === "exists")
+      throw new CliError(
+        `a client named ${name} already exists (use rotate, or revoke and pick a new name)`,
+      );
     say(`added client ${name}; its token follows on stdout and is shown only this once`);
     process.stdout.write(`${token}\n`);
   });
@@ -41,7 +53,8 @@ export async function listClients(options: { config?: string }): Promise<void> {
   await withStorage(options.config, async (storage) => {
     const rows = await storage.listClients();
     for (const c of rows) {
-      const state = c.revokedAt === null ? "active" : `revoked ${new Date(c.revokedAt).toISOString()}`;
+      const state =
+        c.revokedAt === null ? "active" : `revoked ${new Date(c.revokedAt).toISOString()}`;
       process.stdout.write(
         `${c.name}\t${state}\ttags=${c.tags?.join(",") ?? "(server's)"}\tallow_ip=${c.allowIps.join(",") || "any"}\tscopes=${c.scopes.join(",") || "-"}\n`,
       );
@@ -53,7 +66,8 @@ export async function listClients(options: { config?: string }): Promise<void> {
 /** Revokes a client: its token stops working within one sync interval. */
 export async function revokeClient(name: string, options: { config?: string }): Promise<void> {
   await withStorage(options.config, async (storage) => {
-    if (!(await storage.revokeClient(name, Date.now()))) throw new CliError(`no active client named ${name}`);
+    if (!(await storage.revokeClient(name, Date.now())))
+      throw new CliError(`no active client named ${name}`);
     say(`revoked client ${name}`);
   });
 }
@@ -62,7 +76,8 @@ export async function revokeClient(name: string, options: { config?: string }): 
 export async function rotateClient(name: string, options: { config?: string }): Promise<void> {
   await withStorage(options.config, async (storage) => {
     const token = generateToken();
-    if (!(await storage.rotateToken(name, tokenHash(token), Date.now()))) throw new CliError(`no active client named ${name}`);
+    if (!(await storage.rotateToken(name, tokenHash(token), Date.now())))
+      throw new CliError(`no active client named ${name}`);
     say(`new token for ${name} follows on stdout; the old one stops working within seconds`);
     process.stdout.write(`${token}\n`);
   });

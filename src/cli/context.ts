@@ -22,7 +22,10 @@ export function loadConfig(option: string | undefined): Config {
 }
 
 /** Runs `fn` with the config's storage open, closing it afterwards. */
-export async function withStorage<T>(option: string | undefined, fn: (storage: Storage, config: Config) => Promise<T>): Promise<T> {
+export async function withStorage<T>(
+  option: string | undefined,
+  fn: (storage: Storage, config: Config) => Promise<T>,
+): Promise<T> {
   const config = loadConfig(option);
   const storage = await openStorage(config.database);
   try {

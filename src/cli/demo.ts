@@ -34,13 +34,16 @@ export function syntheticList(rooms: number): Buffer {
 export async function demo(options: { dir: string; rooms: string; port: string }): Promise<void> {
   const dir = resolve(options.dir);
   const rooms = Number(options.rooms);
-  if (!Number.isInteger(rooms) || rooms < 1 || rooms > 2_000_000) throw new CliError("--rooms must be 1…2000000");
+  if (!Number.isInteger(rooms) || rooms < 1 || rooms > 2_000_000)
+    throw new CliError("--rooms must be 1…2000000");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const keyFile = join(dir, "list.key");
   if (!existsSync(keyFile)) writeFileSync(keyFile, generateListKey(), { mode: 0o600 });
   const key = parseListKey(readSecretFile(keyFile));
   if (!key.ok) throw new CliError(`${keyFile}: ${key.error}`);
-  writeFileSync(join(dir, "list.json.enc"), encryptList(syntheticList(rooms), key.value), { mode: 0o600 });
+  writeFileSync(join(dir, "list.json.enc"), encryptList(syntheticList(rooms), key.value), {
+    mode: 0o600,
+  });
   const configFile = join(dir, "config.yaml");
   writeFileSync(
     configFile,
@@ -61,7 +64,12 @@ export async function demo(options: { dir: string; rooms: string; port: string }
   const storage = await openStorage(config.value.database);
   try {
     const hash = tokenHash(token);
-    if ((await storage.addClient({ name: "demo", tokenHash: hash, tags: null, allowIps: [], scopes: [] }, Date.now())) === "exists") {
+    if (
+      (await storage.addClient(
+        { name: "demo", tokenHash: hash, tags: null, allowIps: [], scopes: [] },
+        Date.now(),
+      )) === "exists"
+    ) {
       await storage.rotateToken("demo", hash, Date.now());
     }
   } finally {

@@ -8,7 +8,9 @@ export async function listFreezes(options: { config?: string; client?: string })
   await withStorage(options.config, async (storage) => {
     const rows = await storage.listFreezes(options.client);
     for (const f of rows) {
-      process.stdout.write(`${f.client}\t${f.userPseudonym}\t${new Date(f.frozenAt).toISOString()}\thits=${f.hits}\n`);
+      process.stdout.write(
+        `${f.client}\t${f.userPseudonym}\t${new Date(f.frozenAt).toISOString()}\thits=${f.hits}\n`,
+      );
     }
     if (rows.length === 0) say("no active freezes");
   });
@@ -24,7 +26,8 @@ export async function unfreeze(
 ): Promise<void> {
   const input = options.userId !== undefined ? ljs4Hash(options.userId) : pseudonym;
   const parsed = parseLjs4Hash(input);
-  if (!parsed.ok) throw new CliError(`give a user_id_hash (64 lowercase hex) or --user-id: ${parsed.error}`);
+  if (!parsed.ok)
+    throw new CliError(`give a user_id_hash (64 lowercase hex) or --user-id: ${parsed.error}`);
   await withStorage(options.config, async (storage) => {
     const lifted = await storage.unfreeze(options.client, parsed.value, "cli", Date.now());
     if (!lifted) throw new CliError(`no freeze of that pseudonym for client ${options.client}`);

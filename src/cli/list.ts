@@ -25,7 +25,9 @@ export function encrypt(options: { key: string; in?: string; out: string }): voi
   if (!decoded.ok) throw new CliError(`refusing to encrypt: ${decoded.error}`);
   writeFileSync(options.out, encryptList(plain, key.value), { mode: 0o600 });
   plain.fill(0);
-  say(`encrypted ${decoded.value.builder.size} rooms (${decoded.value.skipped} invalid entries skipped) to ${options.out}`);
+  say(
+    `encrypted ${decoded.value.builder.size} rooms (${decoded.value.skipped} invalid entries skipped) to ${options.out}`,
+  );
 }
 
 /** Loads every configured source once and reports counts (never entries). */
@@ -40,7 +42,9 @@ export async function check(options: { config?: string }): Promise<void> {
       failed++;
       say(`${source.label}: FAILED: ${outcome.error}`);
     } else if (outcome.value.kind === "loaded") {
-      say(`${source.label}: ${outcome.value.list.size} rooms, ${outcome.value.skipped} invalid entries skipped, tags: ${outcome.value.list.tags().join(", ")}`);
+      say(
+        `${source.label}: ${outcome.value.list.size} rooms, ${outcome.value.skipped} invalid entries skipped, tags: ${outcome.value.list.tags().join(", ")}`,
+      );
     }
   }
   if (failed > 0) throw new CliError(`${failed} source(s) failed`);

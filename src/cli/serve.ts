@@ -12,12 +12,19 @@ export async function serveLookup(options: { config?: string }): Promise<void> {
 /** Runs the lookup service from a loaded config, wiring process signals. */
 export async function runLookup(config: Config, onReady?: (apiUrl: string) => void): Promise<void> {
   const logger = createLogger(config.log_level, "lookup");
-  logger.info({ config: { ...config, database: redactDatabaseUrl(config.database) } }, "effective configuration");
+  logger.info(
+    { config: { ...config, database: redactDatabaseUrl(config.database) } },
+    "effective configuration",
+  );
   const service = await startLookup(config, logger);
   onReady?.(service.apiUrl);
   process.on("SIGHUP", () => {
     logger.info("SIGHUP: reloading the list");
-    service.reload().catch((e: unknown) => logger.error({ err: { message: (e as Error).message } }, "reload failed"));
+    service
+      .reload()
+      .catch((e: unknown) =>
+        logger.error({ err: { message: (e as Error).message } }, "reload failed"),
+      );
   });
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {

@@ -87,7 +87,8 @@ function renderDefaults(schema: JsonSchema): unknown {
   if (schema.type === "object" && schema.properties) {
     const out: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(schema.properties)) {
-      const value = child.type === "object" ? renderDefaults(child) : (child.examples?.[0] ?? child.default);
+      const value =
+        child.type === "object" ? renderDefaults(child) : (child.examples?.[0] ?? child.default);
       if (value !== undefined) out[key] = value;
     }
     return out;

@@ -10,7 +10,9 @@ export function readSecretFile(path: string): string {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new Error(`cannot read secret file ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+    throw new Error(
+      `cannot read secret file ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`,
+    );
   }
   const secret = text.trim();
   if (secret.length === 0) throw new Error(`secret file ${path} is empty`);

@@ -9,7 +9,11 @@ describe("assessHit", () => {
       { reportId: "a", at: 0, counted: true },
       { reportId: "b", at: 10, counted: true },
     ];
-    expect(assessHit(RULE, prior, { reportId: "c", at: 20 })).toEqual({ counted: true, hitsInWindow: 3, freeze: true });
+    expect(assessHit(RULE, prior, { reportId: "c", at: 20 })).toEqual({
+      counted: true,
+      hitsInWindow: 3,
+      freeze: true,
+    });
   });
 
   it("counts a quick repeat on the same report once", () => {
@@ -17,7 +21,11 @@ describe("assessHit", () => {
       { reportId: "a", at: 0, counted: true },
       { reportId: "b", at: 10, counted: true },
     ];
-    expect(assessHit(RULE, prior, { reportId: "b", at: 50 })).toEqual({ counted: false, hitsInWindow: 2, freeze: false });
+    expect(assessHit(RULE, prior, { reportId: "b", at: 50 })).toEqual({
+      counted: false,
+      hitsInWindow: 2,
+      freeze: false,
+    });
     expect(assessHit(RULE, prior, { reportId: "b", at: 200 }).freeze).toBe(true);
   });
 
@@ -26,6 +34,10 @@ describe("assessHit", () => {
       { reportId: "a", at: 0, counted: true },
       { reportId: "b", at: 1500, counted: false },
     ];
-    expect(assessHit(RULE, prior, { reportId: "c", at: 1600 })).toEqual({ counted: true, hitsInWindow: 1, freeze: false });
+    expect(assessHit(RULE, prior, { reportId: "c", at: 1600 })).toEqual({
+      counted: true,
+      hitsInWindow: 1,
+      freeze: false,
+    });
   });
 });

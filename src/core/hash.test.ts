@@ -4,8 +4,14 @@ import { keyedUserPseudonym, ljs4Hash, ljs4HashBytes, ljs4HashFromMsc4205 } from
 
 // Test vectors from shared/reference/ljs4-abuse-lookup.md (the spec's own example ids).
 const VECTORS = [
-  ["!zWTEwEwdqIvmcJpytH:perthchat.org", "962c56a12d861d1921073916db9a1fb47ccc7887d3199690f1de156e57cac709"],
-  ["!kfGzEsVtwINSAPopXA:perthchat.org", "ee180279a57f716e5801335a2914e228667f363e460ccabcc49e8fd879e1be4a"],
+  [
+    "!zWTEwEwdqIvmcJpytH:perthchat.org",
+    "962c56a12d861d1921073916db9a1fb47ccc7887d3199690f1de156e57cac709",
+  ],
+  [
+    "!kfGzEsVtwINSAPopXA:perthchat.org",
+    "ee180279a57f716e5801335a2914e228667f363e460ccabcc49e8fd879e1be4a",
+  ],
 ] as const;
 
 describe("LJS-4 hashing", () => {

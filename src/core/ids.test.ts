@@ -10,12 +10,18 @@ describe("identifier parsing", () => {
     expect(parseServerName("example.org:8448").ok).toBe(true);
   });
 
-  it.each([42, null, "", "synthetic:example.org", "!:example.org", "!abc", "!abc:bad host", `!${"a".repeat(260)}:x.org`])(
-    "rejects the room id %j",
-    (input) => {
-      expect(parseRoomId(input).ok).toBe(false);
-    },
-  );
+  it.each([
+    42,
+    null,
+    "",
+    "synthetic:example.org",
+    "!:example.org",
+    "!abc",
+    "!abc:bad host",
+    `!${"a".repeat(260)}:x.org`,
+  ])("rejects the room id %j", (input) => {
+    expect(parseRoomId(input).ok).toBe(false);
+  });
 
   it("rejects a user id with the wrong sigil", () => {
     expect(parseUserId("!room:example.org").ok).toBe(false);
@@ -23,7 +29,14 @@ describe("identifier parsing", () => {
 
   it("accepts only 64 lowercase hex characters as a hash", () => {
     expect(parseLjs4Hash("a".repeat(64)).ok).toBe(true);
-    for (const bad of ["A".repeat(64), "a".repeat(63), "a".repeat(65), "g".repeat(64), 7, undefined]) {
+    for (const bad of [
+      "A".repeat(64),
+      "a".repeat(63),
+      "a".repeat(65),
+      "g".repeat(64),
+      7,
+      undefined,
+    ]) {
       expect(parseLjs4Hash(bad).ok).toBe(false);
     }
   });

@@ -29,8 +29,18 @@ describe("SlidingWindowLimiter", () => {
     limiter.consume("k", 1);
     expect(limiter.drainPending()).toEqual([{ key: "k", windowStart: 0, delta: 2 }]);
     expect(limiter.drainPending()).toEqual([]);
-    limiter.applyTotal("k", 0, 5); // another process used three
+    limiter.applyTotal("k", 0, 5, 2); // another process used three
     expect(limiter.consume("k", 2).allowed).toBe(false);
+  });
+
+  it("learns keys it has not seen from shared totals, current and previous window", () => {
+    const limiter = new SlidingWindowLimiter({ limit: 10, windowMs: 1000 });
+    limiter.applyTotal("new", 1000, 9, 1500);
+    expect(limiter.consume("new", 1500).allowed).toBe(true);
+    expect(limiter.consume("new", 1500).allowed).toBe(false);
+    limiter.applyTotal("old", 0, 10, 1100); // previous window was full: 90% still weighs in
+    expect(limiter.consume("old", 1100).allowed).toBe(true);
+    expect(limiter.consume("old", 1100).allowed).toBe(false);
   });
 
   it("prunes idle keys", () => {

@@ -12,7 +12,8 @@ export interface Quota {
 }
 
 /** The verdict of {@link SlidingWindowLimiter.consume}. */
-export type QuotaVerdict = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
+export type QuotaVerdict =
+  { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
 
 interface Counter {
   start: number; // start of the current fixed window
@@ -64,17 +65,23 @@ export class SlidingWindowLimiter {
   drainPending(): QuotaDelta[] {
     const out: QuotaDelta[] = [];
     for (const [key, counter] of this.counters) {
-      if (counter.pending > 0) out.push({ key, windowStart: counter.start, delta: counter.pending });
+      if (counter.pending > 0)
+        out.push({ key, windowStart: counter.start, delta: counter.pending });
       counter.pending = 0;
     }
     return out;
   }
 
-  /** Records the shared total for a key's window (all processes, including our drained requests). */
-  applyTotal(key: string, windowStart: number, total: number): void {
-    const counter = this.counters.get(key);
-    if (counter && counter.start === windowStart) {
+  /**
+   * Records the shared total of a key's window (all processes, our drained requests
+   * included). Creates the key if this process has not seen it yet.
+   */
+  applyTotal(key: string, windowStart: number, total: number, now: number): void {
+    const counter = this.roll(key, now);
+    if (counter.start === windowStart) {
       counter.current = Math.max(counter.current, total + counter.pending);
+    } else if (counter.start - windowStart === this.quota.windowMs) {
+      counter.previous = Math.max(counter.previous, total);
     }
   }
 

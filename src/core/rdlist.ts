@@ -23,7 +23,10 @@ const MAX_REPORT_ID_LENGTH = 256;
 const MAX_TAG_LENGTH = 64;
 
 /** Adds one decoded rdlist document to `builder` (several sources share one builder). */
-export function decodeRdlist(text: string, builder = new SourceListBuilder()): Result<DecodedList, string> {
+export function decodeRdlist(
+  text: string,
+  builder = new SourceListBuilder(),
+): Result<DecodedList, string> {
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -47,17 +50,27 @@ export function decodeRdlist(text: string, builder = new SourceListBuilder()): R
   return ok({ builder, skipped });
 }
 
-function decodeReport(report: unknown): { hash: Buffer; reportId: string; tags: string[] } | undefined {
+function decodeReport(
+  report: unknown,
+): { hash: Buffer; reportId: string; tags: string[] } | undefined {
   if (typeof report !== "object" || report === null) return undefined;
   const { report_id: reportId, room, report_info: info } = report as Record<string, unknown>;
-  if (typeof reportId !== "string" || reportId.length === 0 || reportId.length > MAX_REPORT_ID_LENGTH) {
+  if (
+    typeof reportId !== "string" ||
+    reportId.length === 0 ||
+    reportId.length > MAX_REPORT_ID_LENGTH
+  ) {
     return undefined;
   }
   if (typeof room !== "object" || room === null) return undefined;
   if (typeof info !== "object" || info === null) return undefined;
   const tags = (info as Record<string, unknown>).tags;
   if (!Array.isArray(tags) || tags.length === 0) return undefined;
-  if (!tags.every((t): t is string => typeof t === "string" && t.length > 0 && t.length <= MAX_TAG_LENGTH)) {
+  if (
+    !tags.every(
+      (t): t is string => typeof t === "string" && t.length > 0 && t.length <= MAX_TAG_LENGTH,
+    )
+  ) {
     return undefined;
   }
   const { room_id: roomId, room_id_hash: roomIdHash } = room as Record<string, unknown>;

@@ -2,7 +2,8 @@
  * Expected failures are values, bugs throw (STYLE.md "Edges"). A tiny Result type keeps
  * parse and policy functions honest about the failures they can return.
  */
-export type Result<T, E> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
+export type Result<T, E> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
 
 /** Wraps a success. */
 export function ok<T>(value: T): { readonly ok: true; readonly value: T } {

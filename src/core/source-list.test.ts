@@ -16,7 +16,10 @@ describe("SourceList", () => {
     expect(list.size).toBe(2);
     expect(list.match(ljs4Hash(room(1)), CSAM)).toEqual({ reportId: "report-1", tags: ["csam"] });
     expect(list.match(ljs4Hash(room(2)), CSAM)).toBeUndefined();
-    expect(list.match(ljs4Hash(room(2)), new Set(["gore", "csam"]))).toEqual({ reportId: "report-2", tags: ["gore"] });
+    expect(list.match(ljs4Hash(room(2)), new Set(["gore", "csam"]))).toEqual({
+      reportId: "report-2",
+      tags: ["gore"],
+    });
     expect(list.match(ljs4Hash(room(3)), CSAM)).toBeUndefined();
     expect(list.has(ljs4Hash(room(2)))).toBe(true);
     expect(list.tags()).toEqual(["csam", "gore", "spam"]);
@@ -34,10 +37,12 @@ describe("SourceList", () => {
   it("holds many entries compactly and finds every one", () => {
     const builder = new SourceListBuilder();
     const n = 20_000;
-    for (let i = 0; i < n; i++) builder.add({ hash: ljs4Hash(room(i)), reportId: `r-${i}`, tags: ["csam"] });
+    for (let i = 0; i < n; i++)
+      builder.add({ hash: ljs4Hash(room(i)), reportId: `r-${i}`, tags: ["csam"] });
     const list = builder.build();
     expect(list.size).toBe(n);
-    for (let i = 0; i < n; i += 997) expect(list.match(ljs4Hash(room(i)), CSAM)?.reportId).toBe(`r-${i}`);
+    for (let i = 0; i < n; i += 997)
+      expect(list.match(ljs4Hash(room(i)), CSAM)?.reportId).toBe(`r-${i}`);
     expect(list.match(ljs4Hash(room(n + 1)), CSAM)).toBeUndefined();
     expect(list.byteSize() / n).toBeLessThan(100);
   });
@@ -51,7 +56,11 @@ describe("decodeRdlist", () => {
   it("hashes plain room ids, accepts precomputed hashes and skips bad entries", () => {
     const doc = [
       { report_id: "r1", room: { room_id: room(1) }, report_info: { tags: ["csam"] } },
-      { report_id: "r2", room: { room_id_hash: ljs4Hash(room(2)) }, report_info: { tags: ["csam"] } },
+      {
+        report_id: "r2",
+        room: { room_id_hash: ljs4Hash(room(2)) },
+        report_info: { tags: ["csam"] },
+      },
       { report_id: "r3", room: { room_id: "not a room" }, report_info: { tags: ["csam"] } },
       { report_id: "", room: { room_id: room(4) }, report_info: { tags: ["csam"] } },
       { report_id: "r5", room: { room_id: room(5) }, report_info: { tags: [] } },

@@ -111,7 +111,9 @@ export class SourceList {
     const cacheKey = [...filteredTags].sort().join("\n");
     let filter = this.filterCache.get(cacheKey);
     if (!filter) {
-      filter = Uint8Array.from(this.tagSets, (set) => (set.some((t) => filteredTags.has(t)) ? 1 : 0));
+      filter = Uint8Array.from(this.tagSets, (set) =>
+        set.some((t) => filteredTags.has(t)) ? 1 : 0,
+      );
       this.filterCache.set(cacheKey, filter);
     }
     return filter;
@@ -144,7 +146,9 @@ export class SourceListBuilder {
     const keyText = key.toString("latin1");
     const existing = this.seen.get(keyText);
     if (existing !== undefined) {
-      const merged = [...new Set([...(this.tagSets[this.tagSetOf[existing] as number] ?? []), ...room.tags])];
+      const merged = [
+        ...new Set([...(this.tagSets[this.tagSetOf[existing] as number] ?? []), ...room.tags]),
+      ];
       this.tagSetOf[existing] = this.internTags(merged);
       return;
     }

@@ -6,7 +6,9 @@
 import { err, ok, type Result } from "../core/result.js";
 
 /** Parses a raw body as a JSON object. */
-export function jsonObjectBody(raw: unknown): Result<Record<string, unknown>, "not_json" | "not_object"> {
+export function jsonObjectBody(
+  raw: unknown,
+): Result<Record<string, unknown>, "not_json" | "not_object"> {
   if (!Buffer.isBuffer(raw) || raw.length === 0) return err("not_json");
   let value: unknown;
   try {

@@ -3,7 +3,12 @@
  * slow-request limits, and one hook that turns framework errors (oversized body, bad URL,
  * unknown route, wrong method) into the service's wire error. Nothing here knows a service.
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type HTTPMethods } from "fastify";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type HTTPMethods,
+} from "fastify";
 import { apiError, type ApiError } from "../core/errors.js";
 
 /** How a service writes an ApiError on the wire. */
@@ -24,7 +29,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit,
-    trustProxy: options.trustedProxies && options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
+    trustProxy:
+      options.trustedProxies && options.trustedProxies.length > 0
+        ? [...options.trustedProxies]
+        : false,
     requestTimeout: 10_000, // a slow body cannot hold a connection for long
     connectionTimeout: 30_000,
     keepAliveTimeout: 65_000,
@@ -38,26 +46,44 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   app.setErrorHandler((error: { statusCode?: number; code?: string }, _request, reply) => {
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE" || error.statusCode === 413) {
-      return options.writeError(reply, apiError(413, "M_TOO_LARGE", `the body must be at most ${options.bodyLimit} bytes`));
+      return options.writeError(
+        reply,
+        apiError(413, "M_TOO_LARGE", `the body must be at most ${options.bodyLimit} bytes`),
+      );
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      return options.writeError(reply, apiError(400, "M_BAD_JSON", "the request could not be read"));
+      return options.writeError(
+        reply,
+        apiError(400, "M_BAD_JSON", "the request could not be read"),
+      );
     }
     // A bug: answer without internals; the service's onError hook logs it.
     return options.writeError(reply, apiError(500, "M_UNKNOWN", "internal error"));
   });
-  app.setNotFoundHandler((_request, reply) => options.writeError(reply, apiError(404, "M_UNRECOGNIZED", "unknown path")));
+  app.setNotFoundHandler((_request, reply) =>
+    options.writeError(reply, apiError(404, "M_UNRECOGNIZED", "unknown path")),
+  );
   return app;
 }
 
 /** Answers 405 M_UNRECOGNIZED for every method a path does not serve. */
-export function rejectOtherMethods(app: FastifyInstance, url: string, served: readonly HTTPMethods[], writeError: ErrorWriter): void {
-  const others = ALL_METHODS.filter((m) => !served.includes(m) && !(m === "HEAD" && served.includes("GET")));
+export function rejectOtherMethods(
+  app: FastifyInstance,
+  url: string,
+  served: readonly HTTPMethods[],
+  writeError: ErrorWriter,
+): void {
+  const others = ALL_METHODS.filter(
+    (m) => !served.includes(m) && !(m === "HEAD" && served.includes("GET")),
+  );
   if (others.length === 0) return;
   app.route({
     method: others,
     url,
     handler: (_request: FastifyRequest, reply: FastifyReply) =>
-      writeError(reply.header("allow", served.join(", ")), apiError(405, "M_UNRECOGNIZED", "method not allowed")),
+      writeError(
+        reply.header("allow", served.join(", ")),
+        apiError(405, "M_UNRECOGNIZED", "method not allowed"),
+      ),
   });
 }

@@ -17,7 +17,8 @@ const TAG_BYTES = 16;
 /** Parses key file text: 64 hex characters (surrounding whitespace ignored). */
 export function parseListKey(text: string): Result<Buffer, string> {
   const hex = text.trim();
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) return err("the key file must hold 64 hexadecimal characters (32 bytes)");
+  if (!/^[0-9a-fA-F]{64}$/.test(hex))
+    return err("the key file must hold 64 hexadecimal characters (32 bytes)");
   return ok(Buffer.from(hex, "hex"));
 }
 

@@ -50,7 +50,10 @@ export class ListHolder {
   /** Starts the per-source refresh timers. */
   startTimers(runInBackground: (name: string, fn: () => Promise<void>) => void): void {
     this.timers = this.sources.map((source, i) =>
-      setInterval(() => runInBackground(`reload ${source.label}`, () => this.reload([i])), source.refreshMs).unref(),
+      setInterval(
+        () => runInBackground(`reload ${source.label}`, () => this.reload([i])),
+        source.refreshMs,
+      ).unref(),
     );
   }
 

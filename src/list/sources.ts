@@ -29,10 +29,12 @@ const MAX_LIST_BYTES = 1024 * 1024 * 1024;
 
 /** Builds the source a config entry describes. */
 export function listSource(config: SourceConfig, refreshMs: number): ListSource {
-  const key = config.encryption_key_file === undefined ? undefined : loadKey(config.encryption_key_file);
+  const key =
+    config.encryption_key_file === undefined ? undefined : loadKey(config.encryption_key_file);
   if (config.file !== undefined) return fileSource(config.file, key, refreshMs);
   if (config.url !== undefined) {
-    const token = config.bearer_token_file === undefined ? undefined : readSecretFile(config.bearer_token_file);
+    const token =
+      config.bearer_token_file === undefined ? undefined : readSecretFile(config.bearer_token_file);
     return urlSource(new URL(config.url), token, key, refreshMs);
   }
   throw new Error("a source needs a file or a url"); // the schema guarantees one
@@ -56,7 +58,11 @@ function decode(data: Buffer, key: Buffer | undefined): Result<FetchOutcome, str
   const decoded = decodeRdlist(plain.toString("utf8"));
   plain.fill(0); // do not leave the decrypted text lying in memory longer than needed
   if (!decoded.ok) return decoded;
-  return ok({ kind: "loaded", list: decoded.value.builder.build(), skipped: decoded.value.skipped });
+  return ok({
+    kind: "loaded",
+    list: decoded.value.builder.build(),
+    skipped: decoded.value.skipped,
+  });
 }
 
 function fileSource(path: string, key: Buffer | undefined, refreshMs: number): ListSource {
@@ -75,20 +81,31 @@ function fileSource(path: string, key: Buffer | undefined, refreshMs: number): L
   };
 }
 
-function urlSource(url: URL, token: string | undefined, key: Buffer | undefined, refreshMs: number): ListSource {
+function urlSource(
+  url: URL,
+  token: string | undefined,
+  key: Buffer | undefined,
+  refreshMs: number,
+): ListSource {
   let etag: string | undefined;
   let lastModified: string | undefined;
   return {
     label: `url ${url.origin}${url.pathname}`,
     refreshMs,
     async fetch() {
-      const headers: Record<string, string> = { accept: "application/json, application/octet-stream" };
+      const headers: Record<string, string> = {
+        accept: "application/json, application/octet-stream",
+      };
       if (token !== undefined) headers.authorization = `Bearer ${token}`;
       if (etag !== undefined) headers["if-none-match"] = etag;
       if (lastModified !== undefined) headers["if-modified-since"] = lastModified;
       let response: Response;
       try {
-        response = await fetch(url, { headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: "error" });
+        response = await fetch(url, {
+          headers,
+          signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+          redirect: "error",
+        });
       } catch (e) {
         return err(`cannot fetch the list: ${(e as Error).name}`);
       }

@@ -11,7 +11,10 @@ export type RunInBackground = (name: string, fn: () => Promise<unknown>) => void
 export function backgroundRunner(logger: Logger): RunInBackground {
   return (name, fn) => {
     fn().catch((e: unknown) => {
-      logger.error({ task: name, err: { name: (e as Error).name, message: (e as Error).message } }, "background task failed");
+      logger.error(
+        { task: name, err: { name: (e as Error).name, message: (e as Error).message } },
+        "background task failed",
+      );
     });
   };
 }

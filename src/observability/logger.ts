@@ -26,7 +26,12 @@ export const REDACTED_PATHS = [
 /** A logger writing JSON lines to stderr (or to `destination` in tests). */
 export function createLogger(level: string, name: string, destination?: DestinationStream): Logger {
   return pino(
-    { name, level, redact: { paths: REDACTED_PATHS, censor: "[redacted]" }, base: { service: name } },
+    {
+      name,
+      level,
+      redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+      base: { service: name },
+    },
     destination ?? pino.destination({ fd: 2, sync: false }),
   );
 }

@@ -37,7 +37,10 @@ export function shippedMigrations(dir = MIGRATIONS_DIR): Migration[] {
 }
 
 /** Brings the database up to the shipped schema. */
-export async function migrate(target: MigrationTarget, migrations = shippedMigrations()): Promise<number> {
+export async function migrate(
+  target: MigrationTarget,
+  migrations = shippedMigrations(),
+): Promise<number> {
   const applied = new Set(await target.appliedVersions());
   const newest = Math.max(0, ...migrations.map((m) => m.version));
   const ahead = [...applied].filter((v) => v > newest);

@@ -17,6 +17,7 @@ import {
   type Hit,
   type HitOutcome,
   type NewClient,
+  type QuotaCount,
   type Storage,
 } from "./storage.js";
 
@@ -52,11 +53,10 @@ export class PostgresStorage implements Storage {
       apply: async (m, now) => {
         // Already inside the migrator's transaction: all migrations commit together.
         await c.query(m.sql);
-        await c.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", [
-          m.version,
-          m.name,
-          now,
-        ]);
+        await c.query(
+          "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+          [m.version, m.name, now],
+        );
       },
     };
   }
@@ -76,7 +76,13 @@ export class PostgresStorage implements Storage {
         ],
       );
       if (r.rowCount === 0) return "exists";
-      await this.audit(c, { at: now, kind: "client_added", client: client.name, subject: null, detail: null });
+      await this.audit(c, {
+        at: now,
+        kind: "client_added",
+        client: client.name,
+        subject: null,
+        detail: null,
+      });
       return "added";
     });
   }
@@ -93,7 +99,13 @@ export class PostgresStorage implements Storage {
         [now, name],
       );
       if (r.rowCount === 0) return false;
-      await this.audit(c, { at: now, kind: "client_revoked", client: name, subject: null, detail: null });
+      await this.audit(c, {
+        at: now,
+        kind: "client_revoked",
+        client: name,
+        subject: null,
+        detail: null,
+      });
       return true;
     });
   }
@@ -105,7 +117,13 @@ export class PostgresStorage implements Storage {
         [tokenHash, now, name],
       );
       if (r.rowCount === 0) return false;
-      await this.audit(c, { at: now, kind: "client_rotated", client: name, subject: null, detail: null });
+      await this.audit(c, {
+        at: now,
+        kind: "client_rotated",
+        client: name,
+        subject: null,
+        detail: null,
+      });
       return true;
     });
   }
@@ -121,12 +139,23 @@ export class PostgresStorage implements Storage {
       );
       const assessment = assessHit(
         rule,
-        prior.rows.map((r) => ({ reportId: r.report_id, at: Number(r.at), counted: r.counted === 1 })),
+        prior.rows.map((r) => ({
+          reportId: r.report_id,
+          at: Number(r.at),
+          counted: r.counted === 1,
+        })),
         hit,
       );
       await c.query(
         "INSERT INTO hits (id, client, user_pseudonym, report_id, at, counted) VALUES ($1, $2, $3, $4, $5, $6)",
-        [randomUUID(), hit.client, hit.userPseudonym, hit.reportId, hit.at, assessment.counted ? 1 : 0],
+        [
+          randomUUID(),
+          hit.client,
+          hit.userPseudonym,
+          hit.reportId,
+          hit.at,
+          assessment.counted ? 1 : 0,
+        ],
       );
       await this.audit(c, {
         at: hit.at,
@@ -157,7 +186,12 @@ export class PostgresStorage implements Storage {
   }
 
   async listFreezes(client?: string): Promise<FreezeRecord[]> {
-    const r = await this.pool.query<{ client: string; user_pseudonym: string; frozen_at: string; hits: number }>(
+    const r = await this.pool.query<{
+      client: string;
+      user_pseudonym: string;
+      frozen_at: string;
+      hits: number;
+    }>(
       "SELECT client, user_pseudonym, frozen_at, hits FROM freezes" +
         (client === undefined ? "" : " WHERE client = $1") +
         " ORDER BY frozen_at",
@@ -172,22 +206,36 @@ export class PostgresStorage implements Storage {
   }
 
   async isFrozen(client: string, userPseudonym: string): Promise<boolean> {
-    const r = await this.pool.query("SELECT 1 FROM freezes WHERE client = $1 AND user_pseudonym = $2", [
-      client,
-      userPseudonym,
-    ]);
+    const r = await this.pool.query(
+      "SELECT 1 FROM freezes WHERE client = $1 AND user_pseudonym = $2",
+      [client, userPseudonym],
+    );
     return (r.rowCount ?? 0) > 0;
   }
 
-  async unfreeze(client: string, userPseudonym: string, actor: string, now: number): Promise<boolean> {
+  async unfreeze(
+    client: string,
+    userPseudonym: string,
+    actor: string,
+    now: number,
+  ): Promise<boolean> {
     return this.inTransaction(async (c) => {
       const r = await c.query("DELETE FROM freezes WHERE client = $1 AND user_pseudonym = $2", [
         client,
         userPseudonym,
       ]);
-      await c.query("UPDATE hits SET counted = 0 WHERE client = $1 AND user_pseudonym = $2", [client, userPseudonym]);
+      await c.query("UPDATE hits SET counted = 0 WHERE client = $1 AND user_pseudonym = $2", [
+        client,
+        userPseudonym,
+      ]);
       if ((r.rowCount ?? 0) === 0) return false;
-      await this.audit(c, { at: now, kind: "unfreeze", client, subject: userPseudonym, detail: { actor } });
+      await this.audit(c, {
+        at: now,
+        kind: "unfreeze",
+        client,
+        subject: userPseudonym,
+        detail: { actor },
+      });
       return true;
     });
   }
@@ -203,8 +251,25 @@ export class PostgresStorage implements Storage {
        RETURNING quota_key, window_start, count`,
       [deltas.map((d) => d.key), deltas.map((d) => d.windowStart), deltas.map((d) => d.delta)],
     );
-    for (const row of r.rows) totals.set(quotaTotalKey(row.quota_key, Number(row.window_start)), Number(row.count));
+    for (const row of r.rows)
+      totals.set(quotaTotalKey(row.quota_key, Number(row.window_start)), Number(row.count));
     return totals;
+  }
+
+  async busyQuotaCounts(
+    keyPrefix: string,
+    minCount: number,
+    sinceWindowStart: number,
+  ): Promise<QuotaCount[]> {
+    const r = await this.pool.query<{ quota_key: string; window_start: string; count: string }>(
+      "SELECT quota_key, window_start, count FROM quota_counts WHERE window_start >= $1 AND count >= $2 AND left(quota_key, $3) = $4",
+      [sinceWindowStart, minCount, keyPrefix.length, keyPrefix],
+    );
+    return r.rows.map((row) => ({
+      key: row.quota_key,
+      windowStart: Number(row.window_start),
+      count: Number(row.count),
+    }));
   }
 
   async listAudit(limit: number): Promise<AuditEvent[]> {
@@ -214,7 +279,9 @@ export class PostgresStorage implements Storage {
       client: string | null;
       subject: string | null;
       detail: string | null;
-    }>("SELECT at, kind, client, subject, detail FROM audit_events ORDER BY at DESC, id LIMIT $1", [limit]);
+    }>("SELECT at, kind, client, subject, detail FROM audit_events ORDER BY at DESC, id LIMIT $1", [
+      limit,
+    ]);
     return r.rows.map((row) => ({
       ...row,
       at: Number(row.at),
@@ -222,11 +289,14 @@ export class PostgresStorage implements Storage {
     }));
   }
 
-  async prune(cutoff: number): Promise<number> {
+  async prune(cutoff: number, quotaCutoff: number): Promise<number> {
     return this.inTransaction(async (c) => {
-      let removed = (await c.query("DELETE FROM audit_events WHERE at < $1", [cutoff])).rowCount ?? 0;
+      let removed =
+        (await c.query("DELETE FROM audit_events WHERE at < $1", [cutoff])).rowCount ?? 0;
       removed += (await c.query("DELETE FROM hits WHERE at < $1", [cutoff])).rowCount ?? 0;
-      removed += (await c.query("DELETE FROM quota_counts WHERE window_start < $1", [cutoff])).rowCount ?? 0;
+      removed +=
+        (await c.query("DELETE FROM quota_counts WHERE window_start < $1", [quotaCutoff]))
+          .rowCount ?? 0;
       return removed;
     });
   }

@@ -17,7 +17,9 @@ describe("SQLite migrations", () => {
       await (await SqliteStorage.open(path)).close();
       const db = new Database(path);
       expect(db.prepare("SELECT count(*) AS n FROM schema_migrations").get()).toEqual({ n: 1 });
-      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)").run();
+      db.prepare(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)",
+      ).run();
       db.close();
       await expect(SqliteStorage.open(path)).rejects.toThrow(/schema version 999, newer/);
     } finally {

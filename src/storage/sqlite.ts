@@ -18,6 +18,7 @@ import {
   type Hit,
   type HitOutcome,
   type NewClient,
+  type QuotaCount,
   type Storage,
 } from "./storage.js";
 import { clientFromRow, type ClientRow } from "./rows.js";
@@ -50,11 +51,9 @@ export class SqliteStorage implements Storage {
       apply: async (m: Migration, now: number) => {
         db.transaction(() => {
           db.exec(m.sql);
-          db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
-            m.version,
-            m.name,
-            now,
-          );
+          db.prepare(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+          ).run(m.version, m.name, now);
         }).immediate();
       },
     };
@@ -78,7 +77,13 @@ export class SqliteStorage implements Storage {
             now,
             now,
           );
-        this.audit({ at: now, kind: "client_added", client: client.name, subject: null, detail: null });
+        this.audit({
+          at: now,
+          kind: "client_added",
+          client: client.name,
+          subject: null,
+          detail: null,
+        });
         return "added" as const;
       })
       .immediate();
@@ -93,9 +98,18 @@ export class SqliteStorage implements Storage {
     return this.db
       .transaction(() => {
         const changed = this.db
-          .prepare("UPDATE clients SET revoked_at = ?, updated_at = ? WHERE name = ? AND revoked_at IS NULL")
+          .prepare(
+            "UPDATE clients SET revoked_at = ?, updated_at = ? WHERE name = ? AND revoked_at IS NULL",
+          )
           .run(now, now, name).changes;
-        if (changed > 0) this.audit({ at: now, kind: "client_revoked", client: name, subject: null, detail: null });
+        if (changed > 0)
+          this.audit({
+            at: now,
+            kind: "client_revoked",
+            client: name,
+            subject: null,
+            detail: null,
+          });
         return changed > 0;
       })
       .immediate();
@@ -105,9 +119,18 @@ export class SqliteStorage implements Storage {
     return this.db
       .transaction(() => {
         const changed = this.db
-          .prepare("UPDATE clients SET token_hash = ?, updated_at = ? WHERE name = ? AND revoked_at IS NULL")
+          .prepare(
+            "UPDATE clients SET token_hash = ?, updated_at = ? WHERE name = ? AND revoked_at IS NULL",
+          )
           .run(tokenHash, now, name).changes;
-        if (changed > 0) this.audit({ at: now, kind: "client_rotated", client: name, subject: null, detail: null });
+        if (changed > 0)
+          this.audit({
+            at: now,
+            kind: "client_rotated",
+            client: name,
+            subject: null,
+            detail: null,
+          });
         return changed > 0;
       })
       .immediate();
@@ -121,7 +144,11 @@ export class SqliteStorage implements Storage {
             .prepare(
               "SELECT report_id AS reportId, at, counted FROM hits WHERE client = ? AND user_pseudonym = ? AND at > ?",
             )
-            .all(hit.client, hit.userPseudonym, hit.at - Math.max(rule.windowMs, rule.repeatGraceMs)) as {
+            .all(
+              hit.client,
+              hit.userPseudonym,
+              hit.at - Math.max(rule.windowMs, rule.repeatGraceMs),
+            ) as {
             reportId: string;
             at: number;
             counted: number;
@@ -132,7 +159,14 @@ export class SqliteStorage implements Storage {
           .prepare(
             "INSERT INTO hits (id, client, user_pseudonym, report_id, at, counted) VALUES (?, ?, ?, ?, ?, ?)",
           )
-          .run(randomUUID(), hit.client, hit.userPseudonym, hit.reportId, hit.at, assessment.counted ? 1 : 0);
+          .run(
+            randomUUID(),
+            hit.client,
+            hit.userPseudonym,
+            hit.reportId,
+            hit.at,
+            assessment.counted ? 1 : 0,
+          );
         this.audit({
           at: hit.at,
           kind: "hit",
@@ -174,12 +208,18 @@ export class SqliteStorage implements Storage {
 
   async isFrozen(client: string, userPseudonym: string): Promise<boolean> {
     return (
-      this.db.prepare("SELECT 1 FROM freezes WHERE client = ? AND user_pseudonym = ?").get(client, userPseudonym) !==
-      undefined
+      this.db
+        .prepare("SELECT 1 FROM freezes WHERE client = ? AND user_pseudonym = ?")
+        .get(client, userPseudonym) !== undefined
     );
   }
 
-  async unfreeze(client: string, userPseudonym: string, actor: string, now: number): Promise<boolean> {
+  async unfreeze(
+    client: string,
+    userPseudonym: string,
+    actor: string,
+    now: number,
+  ): Promise<boolean> {
     return this.db
       .transaction(() => {
         const changed = this.db
@@ -190,7 +230,13 @@ export class SqliteStorage implements Storage {
           .prepare("UPDATE hits SET counted = 0 WHERE client = ? AND user_pseudonym = ?")
           .run(client, userPseudonym);
         if (changed > 0) {
-          this.audit({ at: now, kind: "unfreeze", client, subject: userPseudonym, detail: { actor } });
+          this.audit({
+            at: now,
+            kind: "unfreeze",
+            client,
+            subject: userPseudonym,
+            detail: { actor },
+          });
         }
         return changed > 0;
       })
@@ -213,19 +259,44 @@ export class SqliteStorage implements Storage {
       .immediate();
   }
 
-  async listAudit(limit: number): Promise<AuditEvent[]> {
-    const rows = this.db
-      .prepare("SELECT at, kind, client, subject, detail FROM audit_events ORDER BY at DESC, id LIMIT ?")
-      .all(limit) as { at: number; kind: AuditEvent["kind"]; client: string | null; subject: string | null; detail: string | null }[];
-    return rows.map((r) => ({ ...r, detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>) }));
+  async busyQuotaCounts(
+    keyPrefix: string,
+    minCount: number,
+    sinceWindowStart: number,
+  ): Promise<QuotaCount[]> {
+    return this.db
+      .prepare(
+        "SELECT quota_key AS key, window_start AS windowStart, count FROM quota_counts WHERE window_start >= ? AND count >= ? AND substr(quota_key, 1, ?) = ?",
+      )
+      .all(sinceWindowStart, minCount, keyPrefix.length, keyPrefix) as QuotaCount[];
   }
 
-  async prune(cutoff: number): Promise<number> {
+  async listAudit(limit: number): Promise<AuditEvent[]> {
+    const rows = this.db
+      .prepare(
+        "SELECT at, kind, client, subject, detail FROM audit_events ORDER BY at DESC, id LIMIT ?",
+      )
+      .all(limit) as {
+      at: number;
+      kind: AuditEvent["kind"];
+      client: string | null;
+      subject: string | null;
+      detail: string | null;
+    }[];
+    return rows.map((r) => ({
+      ...r,
+      detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>),
+    }));
+  }
+
+  async prune(cutoff: number, quotaCutoff: number): Promise<number> {
     return this.db
       .transaction(() => {
         let removed = this.db.prepare("DELETE FROM audit_events WHERE at < ?").run(cutoff).changes;
         removed += this.db.prepare("DELETE FROM hits WHERE at < ?").run(cutoff).changes;
-        removed += this.db.prepare("DELETE FROM quota_counts WHERE window_start < ?").run(cutoff).changes;
+        removed += this.db
+          .prepare("DELETE FROM quota_counts WHERE window_start < ?")
+          .run(quotaCutoff).changes;
         return removed;
       })
       .immediate();
@@ -241,7 +312,9 @@ export class SqliteStorage implements Storage {
 
   private audit(event: AuditEvent): void {
     this.db
-      .prepare("INSERT INTO audit_events (id, at, kind, client, subject, detail) VALUES (?, ?, ?, ?, ?, ?)")
+      .prepare(
+        "INSERT INTO audit_events (id, at, kind, client, subject, detail) VALUES (?, ?, ?, ?, ?, ?)",
+      )
       .run(
         randomUUID(),
         event.at,

@@ -29,13 +29,29 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     });
 
     it("adds, lists, rotates and revokes clients, auditing each change", async () => {
-      expect(await storage.addClient({ ...client("hs1"), tags: ["csam"], allowIps: ["10.0.0.0/8"], scopes: ["directory"] }, 1000)).toBe("added");
+      expect(
+        await storage.addClient(
+          { ...client("hs1"), tags: ["csam"], allowIps: ["10.0.0.0/8"], scopes: ["directory"] },
+          1000,
+        ),
+      ).toBe("added");
       expect(await storage.addClient(client("hs1"), 1001)).toBe("exists");
       const [listed] = await storage.listClients();
-      expect(listed).toMatchObject({ name: "hs1", tokenHash: "hash-of-hs1", tags: ["csam"], allowIps: ["10.0.0.0/8"], scopes: ["directory"], createdAt: 1000, revokedAt: null });
+      expect(listed).toMatchObject({
+        name: "hs1",
+        tokenHash: "hash-of-hs1",
+        tags: ["csam"],
+        allowIps: ["10.0.0.0/8"],
+        scopes: ["directory"],
+        createdAt: 1000,
+        revokedAt: null,
+      });
       expect(await storage.rotateToken("hs1", "new-hash", 2000)).toBe(true);
       expect(await storage.rotateToken("nobody", "x", 2000)).toBe(false);
-      expect((await storage.listClients())[0]).toMatchObject({ tokenHash: "new-hash", updatedAt: 2000 });
+      expect((await storage.listClients())[0]).toMatchObject({
+        tokenHash: "new-hash",
+        updatedAt: 2000,
+      });
       expect(await storage.revokeClient("hs1", 3000)).toBe(true);
       expect(await storage.revokeClient("hs1", 3001)).toBe(false);
       expect(await storage.rotateToken("hs1", "again", 3002)).toBe(false);
@@ -46,22 +62,30 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
 
     it("freezes on the third distinct hit in the window and not before", async () => {
       await storage.addClient(client("hs1"), 0);
-      const hit = (reportId: string, at: number) => storage.recordHit({ client: "hs1", userPseudonym: USER, reportId, at }, RULE);
+      const hit = (reportId: string, at: number) =>
+        storage.recordHit({ client: "hs1", userPseudonym: USER, reportId, at }, RULE);
       expect(await hit("r1", 100_000)).toEqual({ counted: true, hitsInWindow: 1, frozeNow: false });
-      expect(await hit("r1", 105_000)).toEqual({ counted: false, hitsInWindow: 1, frozeNow: false });
+      expect(await hit("r1", 105_000)).toEqual({
+        counted: false,
+        hitsInWindow: 1,
+        frozeNow: false,
+      });
       expect(await hit("r2", 120_000)).toEqual({ counted: true, hitsInWindow: 2, frozeNow: false });
       expect(await storage.isFrozen("hs1", USER)).toBe(false);
       expect(await hit("r3", 130_000)).toEqual({ counted: true, hitsInWindow: 3, frozeNow: true });
       expect(await storage.isFrozen("hs1", USER)).toBe(true);
       expect(await storage.isFrozen("hs2", USER)).toBe(false);
       expect((await hit("r4", 131_000)).frozeNow).toBe(false);
-      expect(await storage.listFreezes()).toEqual([{ client: "hs1", userPseudonym: USER, frozenAt: 130_000, hits: 3 }]);
+      expect(await storage.listFreezes()).toEqual([
+        { client: "hs1", userPseudonym: USER, frozenAt: 130_000, hits: 3 },
+      ]);
       expect(await storage.listFreezes("hs2")).toEqual([]);
     });
 
     it("lets old hits fall out of the window", async () => {
       await storage.addClient(client("hs1"), 0);
-      const hit = (reportId: string, at: number) => storage.recordHit({ client: "hs1", userPseudonym: USER, reportId, at }, RULE);
+      const hit = (reportId: string, at: number) =>
+        storage.recordHit({ client: "hs1", userPseudonym: USER, reportId, at }, RULE);
       await hit("r1", 0);
       await hit("r2", 30_000);
       expect(await hit("r3", 70_000)).toMatchObject({ hitsInWindow: 2, frozeNow: false });
@@ -70,12 +94,18 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
     it("unfreezes, forgets the hits that led there and audits who did it", async () => {
       await storage.addClient(client("hs1"), 0);
       for (const [i, r] of ["r1", "r2", "r3"].entries()) {
-        await storage.recordHit({ client: "hs1", userPseudonym: USER, reportId: r, at: 1000 + i * 20_000 }, RULE);
+        await storage.recordHit(
+          { client: "hs1", userPseudonym: USER, reportId: r, at: 1000 + i * 20_000 },
+          RULE,
+        );
       }
       expect(await storage.unfreeze("hs1", USER, "cli", 50_000)).toBe(true);
       expect(await storage.unfreeze("hs1", USER, "cli", 50_001)).toBe(false);
       expect(await storage.isFrozen("hs1", USER)).toBe(false);
-      const next = await storage.recordHit({ client: "hs1", userPseudonym: USER, reportId: "r4", at: 55_000 }, RULE);
+      const next = await storage.recordHit(
+        { client: "hs1", userPseudonym: USER, reportId: "r4", at: 55_000 },
+        RULE,
+      );
       expect(next).toMatchObject({ hitsInWindow: 1, frozeNow: false });
       const unfreeze = (await storage.listAudit(50)).find((e) => e.kind === "unfreeze");
       expect(unfreeze).toMatchObject({ client: "hs1", subject: USER, detail: { actor: "cli" } });
@@ -87,20 +117,37 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
         { key: "user:x", windowStart: 60_000, delta: 2 },
       ]);
       expect(first.get(quotaTotalKey("client:hs1", 60_000))).toBe(5);
-      const second = await storage.addQuotaCounts([{ key: "client:hs1", windowStart: 60_000, delta: 3 }]);
+      const second = await storage.addQuotaCounts([
+        { key: "client:hs1", windowStart: 60_000, delta: 3 },
+      ]);
       expect(second.get(quotaTotalKey("client:hs1", 60_000))).toBe(8);
-      const other = await storage.addQuotaCounts([{ key: "client:hs1", windowStart: 120_000, delta: 1 }]);
+      const other = await storage.addQuotaCounts([
+        { key: "client:hs1", windowStart: 120_000, delta: 1 },
+      ]);
       expect(other.get(quotaTotalKey("client:hs1", 120_000))).toBe(1);
       expect((await storage.addQuotaCounts([])).size).toBe(0);
+      expect(await storage.busyQuotaCounts("client:", 6, 60_000)).toEqual([
+        { key: "client:hs1", windowStart: 60_000, count: 8 },
+      ]);
+      expect(await storage.busyQuotaCounts("client:", 9, 60_000)).toEqual([]);
+      expect(await storage.busyQuotaCounts("user:", 1, 0)).toEqual([
+        { key: "user:x", windowStart: 60_000, count: 2 },
+      ]);
+      expect(await storage.busyQuotaCounts("client:", 1, 100_000)).toEqual([
+        { key: "client:hs1", windowStart: 120_000, count: 1 },
+      ]);
     });
 
     it("prunes records older than the cutoff and keeps freezes", async () => {
       await storage.addClient(client("hs1"), 0);
       for (const [i, r] of ["r1", "r2", "r3"].entries()) {
-        await storage.recordHit({ client: "hs1", userPseudonym: USER, reportId: r, at: 1000 + i }, RULE);
+        await storage.recordHit(
+          { client: "hs1", userPseudonym: USER, reportId: r, at: 1000 + i },
+          RULE,
+        );
       }
       await storage.addQuotaCounts([{ key: "k", windowStart: 0, delta: 1 }]);
-      expect(await storage.prune(500_000)).toBeGreaterThan(0);
+      expect(await storage.prune(500_000, 500_000)).toBeGreaterThan(0);
       expect(await storage.listAudit(10)).toEqual([]);
       expect(await storage.isFrozen("hs1", USER)).toBe(true);
       await storage.ping();

@@ -49,16 +49,18 @@ export interface FreezeRecord {
   readonly hits: number;
 }
 
+/** A shared quota count. */
+export interface QuotaCount {
+  readonly key: string;
+  readonly windowStart: number;
+  readonly count: number;
+}
+
 /** An audit trail entry (never holds tokens, room ids or list hashes). */
 export interface AuditEvent {
   readonly at: number;
   readonly kind:
-    | "client_added"
-    | "client_revoked"
-    | "client_rotated"
-    | "hit"
-    | "freeze"
-    | "unfreeze";
+    "client_added" | "client_revoked" | "client_rotated" | "hit" | "freeze" | "unfreeze";
   readonly client: string | null;
   readonly subject: string | null;
   readonly detail: Record<string, unknown> | null;
@@ -82,9 +84,20 @@ export interface Storage {
   /** Adds quota deltas and answers the shared totals of the same (key, window) pairs. */
   addQuotaCounts(deltas: readonly QuotaDelta[]): Promise<Map<string, number>>;
 
+  /**
+   * Shared counts of keys starting with `keyPrefix`, in windows starting at or after
+   * `sinceWindowStart`, that reached `minCount`: the keys near their limit, which every
+   * process must know about even before it sees them itself.
+   */
+  busyQuotaCounts(
+    keyPrefix: string,
+    minCount: number,
+    sinceWindowStart: number,
+  ): Promise<QuotaCount[]>;
+
   listAudit(limit: number): Promise<AuditEvent[]>;
-  /** Deletes audit records, hits and quota counts older than `cutoff`. */
-  prune(cutoff: number): Promise<number>;
+  /** Deletes audit records and hits older than `cutoff`, and quota counts older than `quotaCutoff`. */
+  prune(cutoff: number, quotaCutoff: number): Promise<number>;
 
   /** Fails when the database cannot be reached. */
   ping(): Promise<void>;

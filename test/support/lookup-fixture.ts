@@ -28,7 +28,11 @@ export function syntheticRdlist(n: number): string {
     room: { room_id: listedRoom(i + 1) },
     report_info: { tags: ["csam"] },
   }));
-  reports.push({ report_id: "report-spam", room: { room_id: listedRoom(n + 1) }, report_info: { tags: ["spam"] } });
+  reports.push({
+    report_id: "report-spam",
+    room: { room_id: listedRoom(n + 1) },
+    report_info: { tags: ["spam"] },
+  });
   return JSON.stringify(reports);
 }
 
@@ -79,7 +83,10 @@ export async function startLookupFixture(options: FixtureOptions = {}): Promise<
   for (const c of options.clients ?? [{ name: "hs1" }]) {
     const token = generateToken();
     tokens[c.name] = token;
-    await storage.addClient({ tags: null, allowIps: [], scopes: [], ...c, tokenHash: tokenHash(token) }, Date.now());
+    await storage.addClient(
+      { tags: null, allowIps: [], scopes: [], ...c, tokenHash: tokenHash(token) },
+      Date.now(),
+    );
   }
   await storage.close();
   const logFile = join(dir, "lookup.log");

@@ -23,7 +23,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 // Zero-width characters, soft hyphen, variation selectors, bidi controls, Hangul fillers…
 // all carry the Default_Ignorable_Code_Point property (UAX #44), so one class covers them.
 const IGNORABLE_OR_MARK = /[\p{Default_Ignorable_Code_Point}\p{M}]/gu;
-const NON_ASCII = /[^\x00-\x7F]/;
+const NON_ASCII = /\P{ASCII}/u;
 /** A word: letters and digits; `@` and `$` count because leetspeak uses them for a and s. */
 const WORD_RUN = /[\p{L}\p{N}@$]+/gu;
 const HAS_LETTER = /\p{L}/u;

@@ -23,7 +23,11 @@ type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 function compileRanges(cidrs: readonly string[]): Range[] {
   return cidrs.flatMap((cidr) => {
     try {
-      return [cidr.includes("/") ? ipaddr.parseCIDR(cidr) : ([ipaddr.parse(cidr), cidr.includes(":") ? 128 : 32] as Range)];
+      return [
+        cidr.includes("/")
+          ? ipaddr.parseCIDR(cidr)
+          : ([ipaddr.parse(cidr), cidr.includes(":") ? 128 : 32] as Range),
+      ];
     } catch {
       return []; // validated when added; an unreadable range allows nothing
     }
@@ -38,7 +42,9 @@ function addressAllowed(ranges: readonly Range[], anyAllowed: boolean, address: 
   } catch {
     return false;
   }
-  return ranges.some(([range, bits]) => parsed.kind() === range.kind() && parsed.match(range, bits));
+  return ranges.some(
+    ([range, bits]) => parsed.kind() === range.kind() && parsed.match(range, bits),
+  );
 }
 
 /** Checks a CIDR or address for `clients add --allow-ip`. */
@@ -65,7 +71,10 @@ export class ClientRegistry {
       if (record.revokedAt !== null) continue;
       const ranges = compileRanges(record.allowIps);
       const anyAllowed = record.allowIps.length === 0;
-      const tags = record.tags === null ? this.serverTags : this.serverTags.filter((t) => record.tags?.includes(t));
+      const tags =
+        record.tags === null
+          ? this.serverTags
+          : this.serverTags.filter((t) => record.tags?.includes(t));
       next.set(record.tokenHash, {
         record,
         client: {

@@ -31,7 +31,10 @@ export class FreezeCache {
   }
 
   /** Replaces the set from a database snapshot whose read started at `snapshotStartedAt`. */
-  replace(records: readonly { client: string; userPseudonym: string }[], snapshotStartedAt: number): void {
+  replace(
+    records: readonly { client: string; userPseudonym: string }[],
+    snapshotStartedAt: number,
+  ): void {
     const next = new Set(records.map((r) => key(r.client, r.userPseudonym)));
     for (const [k, change] of this.localChanges) {
       if (change.at < snapshotStartedAt) {

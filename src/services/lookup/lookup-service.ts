@@ -24,7 +24,12 @@ export interface Caller {
 
 /** A lookup's answer: a match (HTTP 200) or no match (HTTP 204). */
 export type LookupAnswer =
-  | { readonly match: true; readonly reportId: string; readonly tags: readonly string[]; readonly frozeNow: boolean }
+  | {
+      readonly match: true;
+      readonly reportId: string;
+      readonly tags: readonly string[];
+      readonly frozeNow: boolean;
+    }
   | { readonly match: false };
 
 /** The quotas the service enforces. */
@@ -69,7 +74,11 @@ export class LookupService {
     // Token guessing: an address with too many failures is refused before any token check.
     const guessing = limiters.badToken.check(caller.address, now());
     if (!guessing.allowed) return err(limited(guessing.retryAfterMs, "address"));
-    if (caller.headerToken !== undefined && bodyToken !== undefined && caller.headerToken !== bodyToken) {
+    if (
+      caller.headerToken !== undefined &&
+      bodyToken !== undefined &&
+      caller.headerToken !== bodyToken
+    ) {
       limiters.badToken.consume(caller.address, now());
       return err(apiError(401, "M_UNKNOWN_TOKEN", "the Authorization header and api_token differ"));
     }
@@ -85,7 +94,10 @@ export class LookupService {
   }
 
   /** LJS-4 `abuse_lookup` for an authenticated client. */
-  async lookup(client: ActiveClient, body: Record<string, unknown>): Promise<Result<LookupAnswer, ApiError>> {
+  async lookup(
+    client: ActiveClient,
+    body: Record<string, unknown>,
+  ): Promise<Result<LookupAnswer, ApiError>> {
     const { list, limiters, freezes, now } = this.deps;
     const room = parseLjs4Hash(body.room_id_hash);
     if (!room.ok) return err(apiError(400, "M_BAD_JSON", `room_id_hash ${room.error}`));
@@ -99,7 +111,13 @@ export class LookupService {
     const perUser = limiters.user.consume(`${client.name}\n${user.value}`, at);
     if (!perUser.allowed) return err(limited(perUser.retryAfterMs, "user"));
     if (freezes.has(client.name, user.value)) {
-      return err(apiError(403, "LOJ_ACCOUNT_FROZEN", "this account is frozen; its homeserver can unfreeze it"));
+      return err(
+        apiError(
+          403,
+          "LOJ_ACCOUNT_FROZEN",
+          "this account is frozen; its homeserver can unfreeze it",
+        ),
+      );
     }
 
     const match = list.list.match(room.value, client.effectiveTags);
@@ -114,18 +132,24 @@ export class LookupService {
    * user is already in). Never counts toward a freeze; every hash counts against the
    * client's quota, so the check is no cheaper a way to enumerate the list.
    */
-  check(client: ActiveClient, body: Record<string, unknown>): Result<ReadonlyMap<Ljs4Hash, ListMatch>, ApiError> {
+  check(
+    client: ActiveClient,
+    body: Record<string, unknown>,
+  ): Result<ReadonlyMap<Ljs4Hash, ListMatch>, ApiError> {
     if (!client.scopes.has("directory")) {
       return err(apiError(403, "M_FORBIDDEN", "this client is not granted the directory scope"));
     }
     const hashes = body.room_id_hashes;
     if (!Array.isArray(hashes) || hashes.length === 0 || hashes.length > MAX_BATCH) {
-      return err(apiError(400, "M_BAD_JSON", `room_id_hashes must be a list of 1 to ${MAX_BATCH} hashes`));
+      return err(
+        apiError(400, "M_BAD_JSON", `room_id_hashes must be a list of 1 to ${MAX_BATCH} hashes`),
+      );
     }
     const parsed: Ljs4Hash[] = [];
     for (const h of hashes) {
       const hash = parseLjs4Hash(h);
-      if (!hash.ok) return err(apiError(400, "M_BAD_JSON", `room_id_hashes: every entry ${hash.error}`));
+      if (!hash.ok)
+        return err(apiError(400, "M_BAD_JSON", `room_id_hashes: every entry ${hash.error}`));
       parsed.push(hash.value);
     }
     if (!this.deps.list.ready) return err(apiError(503, "M_UNKNOWN", "the list is not loaded yet"));
@@ -140,11 +164,19 @@ export class LookupService {
   }
 
   /** Lifts a freeze of one of this client's pseudonyms. */
-  async unfreeze(client: ActiveClient, body: Record<string, unknown>): Promise<Result<boolean, ApiError>> {
+  async unfreeze(
+    client: ActiveClient,
+    body: Record<string, unknown>,
+  ): Promise<Result<boolean, ApiError>> {
     const user = parseLjs4Hash(body.user_id_hash);
     if (!user.ok) return err(apiError(400, "M_BAD_JSON", `user_id_hash ${user.error}`));
     try {
-      const lifted = await this.deps.storage.unfreeze(client.name, user.value, `client:${client.name}`, this.deps.now());
+      const lifted = await this.deps.storage.unfreeze(
+        client.name,
+        user.value,
+        `client:${client.name}`,
+        this.deps.now(),
+      );
       this.deps.freezes.remove(client.name, user.value);
       if (lifted) this.deps.metrics.unfreezes.inc();
       return ok(lifted);
@@ -159,11 +191,22 @@ export class LookupService {
    * Records a hit and applies the freeze rule. A database fault must not turn a match into
    * a "clean" answer: the match stands, the fault is logged and counted.
    */
-  private async recordHit(client: ActiveClient, user: Ljs4Hash, reportId: string, at: number): Promise<boolean> {
+  private async recordHit(
+    client: ActiveClient,
+    user: Ljs4Hash,
+    reportId: string,
+    at: number,
+  ): Promise<boolean> {
     const { storage, freezes, freezeRule, metrics, logger } = this.deps;
     try {
-      const outcome = await storage.recordHit({ client: client.name, userPseudonym: user, reportId, at }, freezeRule);
-      logger.info({ client: client.name, report_id_of_hit: reportId, counted: outcome.counted }, "lookup hit");
+      const outcome = await storage.recordHit(
+        { client: client.name, userPseudonym: user, reportId, at },
+        freezeRule,
+      );
+      logger.info(
+        { client: client.name, report_id_of_hit: reportId, counted: outcome.counted },
+        "lookup hit",
+      );
       if (outcome.frozeNow) {
         freezes.add(client.name, user);
         metrics.freezes.inc();

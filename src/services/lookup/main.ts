@@ -59,7 +59,10 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
   );
   const clients = new ClientRegistry(cfg.filtered_tags);
   const freezes = new FreezeCache(now);
-  const quota = (q: { requests: number; per: string }) => ({ limit: q.requests, windowMs: durationMs(q.per) });
+  const quota = (q: { requests: number; per: string }) => ({
+    limit: q.requests,
+    windowMs: durationMs(q.per),
+  });
   const limiters = {
     client: new SlidingWindowLimiter(quota(cfg.rate_limits.client)),
     user: new SlidingWindowLimiter(quota(cfg.rate_limits.user)),
@@ -80,14 +83,31 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
     windowMs: durationMs(cfg.freeze.window),
     repeatGraceMs: durationMs(cfg.freeze.repeat_grace),
   };
-  const service = new LookupService({ storage, list, clients, freezes, limiters, freezeRule, metrics, logger, now });
+  const service = new LookupService({
+    storage,
+    list,
+    clients,
+    freezes,
+    limiters,
+    freezeRule,
+    metrics,
+    logger,
+    now,
+  });
 
   await sync.syncOnce();
   await list.reloadAll();
   if (!list.ready) logger.warn("not every list source loaded; lookups answer 503 until they do");
 
-  const api = createHttpServer({ bodyLimit: LOOKUP_BODY_LIMIT, writeError: writeLjs4Error, trustedProxies: cfg.trusted_proxies });
-  registerLookupRoutes(api, service, metrics, { listReady: () => list.ready, databaseHealthy: () => sync.databaseHealthy });
+  const api = createHttpServer({
+    bodyLimit: LOOKUP_BODY_LIMIT,
+    writeError: writeLjs4Error,
+    trustedProxies: cfg.trusted_proxies,
+  });
+  registerLookupRoutes(api, service, metrics, {
+    listReady: () => list.ready,
+    databaseHealthy: () => sync.databaseHealthy,
+  });
   const reload = async () => {
     await list.reloadAll();
     return { entries: list.list.size };
@@ -97,10 +117,16 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
 
   const apiUrl = await listenOn(api, cfg.listen);
   const operationsUrl = await listenOn(ops, cfg.metrics_listen);
-  const syncTimer = setInterval(() => runInBackground("state sync", () => sync.syncOnce()), durationMs(cfg.sync_interval));
+  const syncTimer = setInterval(
+    () => runInBackground("state sync", () => sync.syncOnce()),
+    durationMs(cfg.sync_interval),
+  );
   syncTimer.unref();
   list.startTimers(runInBackground);
-  logger.info({ api: apiUrl, operations: operationsUrl, entries: list.list.size, clients: clients.size }, "lookup service listening");
+  logger.info(
+    { api: apiUrl, operations: operationsUrl, entries: list.list.size, clients: clients.size },
+    "lookup service listening",
+  );
 
   return {
     apiUrl,

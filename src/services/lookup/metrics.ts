@@ -19,18 +19,43 @@ export function createLookupMetrics() {
   const registers = [registry];
   return {
     registry,
-    lookups: new Counter({ name: "redlight_lookups_total", help: "Lookups by outcome.", labelNames: ["outcome"] as const, registers }),
+    lookups: new Counter({
+      name: "redlight_lookups_total",
+      help: "Lookups by outcome.",
+      labelNames: ["outcome"] as const,
+      registers,
+    }),
     lookupSeconds: new Histogram({
       name: "redlight_lookup_duration_seconds",
       help: "Time to answer a lookup, in the service.",
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25],
       registers,
     }),
-    unfreezes: new Counter({ name: "redlight_unfreezes_total", help: "Freezes lifted through the API.", registers }),
-    freezes: new Counter({ name: "redlight_freezes_total", help: "Pseudonyms frozen by this process.", registers }),
-    frozen: new Gauge({ name: "redlight_frozen_pseudonyms", help: "Active freezes (all clients).", registers }),
-    listEntries: new Gauge({ name: "redlight_list_entries", help: "Rooms in the list in service.", registers }),
-    listBytes: new Gauge({ name: "redlight_list_bytes", help: "Bytes held by the list in service.", registers }),
+    unfreezes: new Counter({
+      name: "redlight_unfreezes_total",
+      help: "Freezes lifted through the API.",
+      registers,
+    }),
+    freezes: new Counter({
+      name: "redlight_freezes_total",
+      help: "Pseudonyms frozen by this process.",
+      registers,
+    }),
+    frozen: new Gauge({
+      name: "redlight_frozen_pseudonyms",
+      help: "Active freezes (all clients).",
+      registers,
+    }),
+    listEntries: new Gauge({
+      name: "redlight_list_entries",
+      help: "Rooms in the list in service.",
+      registers,
+    }),
+    listBytes: new Gauge({
+      name: "redlight_list_bytes",
+      help: "Bytes held by the list in service.",
+      registers,
+    }),
     listReloads: new Counter({
       name: "redlight_list_reloads_total",
       help: "List source reloads by result.",
@@ -48,7 +73,11 @@ export function createLookupMetrics() {
       labelNames: ["operation"] as const,
       registers,
     }),
-    clients: new Gauge({ name: "redlight_clients", help: "Active whitelisted clients.", registers }),
+    clients: new Gauge({
+      name: "redlight_clients",
+      help: "Active whitelisted clients.",
+      registers,
+    }),
   };
 }
 

@@ -22,12 +22,23 @@ import type { LookupMetrics, LookupOutcome } from "./metrics.js";
 
 /** Writes an error in the LJS-4 shape: `{error: {errcode, error}, report_id: null}`. */
 export function writeLjs4Error(reply: FastifyReply, e: ApiError): FastifyReply {
-  if (e.retryAfterMs !== undefined) reply.header("retry-after", String(Math.ceil(e.retryAfterMs / 1000)));
-  const error = e.retryAfterMs === undefined ? { errcode: e.errcode, error: e.error } : { errcode: e.errcode, error: e.error, retry_after_ms: e.retryAfterMs };
+  if (e.retryAfterMs !== undefined)
+    reply.header("retry-after", String(Math.ceil(e.retryAfterMs / 1000)));
+  const error =
+    e.retryAfterMs === undefined
+      ? { errcode: e.errcode, error: e.error }
+      : { errcode: e.errcode, error: e.error, retry_after_ms: e.retryAfterMs };
   return reply.code(e.status).type("application/json").send({ error, report_id: null });
 }
 
-const OUTCOME_BY_STATUS: Record<number, LookupOutcome> = { 400: "bad_request", 401: "unauthorized", 403: "forbidden", 413: "bad_request", 429: "rate_limited", 503: "unavailable" };
+const OUTCOME_BY_STATUS: Record<number, LookupOutcome> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  413: "bad_request",
+  429: "rate_limited",
+  503: "unavailable",
+};
 
 function outcomeOf(e: ApiError): LookupOutcome {
   if (e.errcode === "LOJ_ACCOUNT_FROZEN") return "frozen";
@@ -44,7 +55,12 @@ export interface Readiness {
 }
 
 /** Registers the API routes. */
-export function registerLookupRoutes(app: FastifyInstance, service: LookupService, metrics: LookupMetrics, readiness: Readiness): void {
+export function registerLookupRoutes(
+  app: FastifyInstance,
+  service: LookupService,
+  metrics: LookupMetrics,
+  readiness: Readiness,
+): void {
   const LOOKUP = "/_matrix/loj/v1/abuse_lookup";
   const UNFREEZE = "/_matrix/loj/v1/unfreeze";
   const CHECK = "/_matrix/loj/v1/check";
@@ -66,7 +82,13 @@ export function registerLookupRoutes(app: FastifyInstance, service: LookupServic
     stop();
     if (!answer.value.match) return reply.code(204).send();
     const { reportId, tags, frozeNow } = answer.value;
-    return reply.code(200).send(frozeNow ? { error: null, report_id: reportId, tags, frozen: true } : { error: null, report_id: reportId, tags });
+    return reply
+      .code(200)
+      .send(
+        frozeNow
+          ? { error: null, report_id: reportId, tags, frozen: true }
+          : { error: null, report_id: reportId, tags },
+      );
   });
   rejectOtherMethods(app, LOOKUP, ["PUT"], writeLjs4Error);
 
@@ -89,7 +111,8 @@ export function registerLookupRoutes(app: FastifyInstance, service: LookupServic
     const listed = service.check(client.value, body.value);
     if (!listed.ok) return writeLjs4Error(reply, listed.error);
     const out: Record<string, { report_id: string; tags: readonly string[] }> = {};
-    for (const [hash, match] of listed.value) out[hash] = { report_id: match.reportId, tags: match.tags };
+    for (const [hash, match] of listed.value)
+      out[hash] = { report_id: match.reportId, tags: match.tags };
     return reply.code(200).send({ error: null, listed: out });
   });
   rejectOtherMethods(app, CHECK, ["POST"], writeLjs4Error);
@@ -99,14 +122,22 @@ export function registerLookupRoutes(app: FastifyInstance, service: LookupServic
   app.get("/ready", async (_request, reply) => {
     const list = readiness.listReady();
     const database = readiness.databaseHealthy();
-    return reply.code(list && database ? 200 : 503).send({ list_loaded: list, database_reachable: database });
+    return reply
+      .code(list && database ? 200 : 503)
+      .send({ list_loaded: list, database_reachable: database });
   });
   rejectOtherMethods(app, "/ready", ["GET"], writeLjs4Error);
 }
 
 /** Registers the operations routes (metrics, reload). */
-export function registerOperationsRoutes(app: FastifyInstance, registry: Registry, reload: () => Promise<{ entries: number }>): void {
-  app.get("/metrics", async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+export function registerOperationsRoutes(
+  app: FastifyInstance,
+  registry: Registry,
+  reload: () => Promise<{ entries: number }>,
+): void {
+  app.get("/metrics", async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  );
   rejectOtherMethods(app, "/metrics", ["GET"], writeLjs4Error);
   app.post("/admin/reload", async (_request, reply) => reply.send(await reload()));
   rejectOtherMethods(app, "/admin/reload", ["POST"], writeLjs4Error);
@@ -117,5 +148,7 @@ function callerOf(request: FastifyRequest) {
 }
 
 function notJson(kind: "not_json" | "not_object"): ApiError {
-  return kind === "not_json" ? apiError(400, "M_NOT_JSON", "the body must be valid JSON") : apiError(400, "M_BAD_JSON", "the body must be a JSON object");
+  return kind === "not_json"
+    ? apiError(400, "M_NOT_JSON", "the body must be valid JSON")
+    : apiError(400, "M_BAD_JSON", "the body must be a JSON object");
 }

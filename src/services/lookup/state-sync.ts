@@ -24,6 +24,8 @@ export interface StateSyncDeps {
 }
 
 const PRUNE_EVERY_MS = 3_600_000;
+/** Quota counts matter for two windows at most; a day is ample for any configured window. */
+const QUOTA_RETENTION_MS = 86_400_000;
 
 /** Periodic synchronisation with the database. */
 export class StateSync {
@@ -49,7 +51,10 @@ export class StateSync {
       metrics.frozen.set(freezes.size);
       if (started - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = started;
-        const removed = await storage.prune(started - this.deps.auditRetentionMs);
+        const removed = await storage.prune(
+          started - this.deps.auditRetentionMs,
+          started - QUOTA_RETENTION_MS,
+        );
         if (removed > 0) this.deps.logger.info({ removed }, "pruned audit records past retention");
       }
       if (!this.healthy) this.deps.logger.info("database reachable again");
@@ -57,7 +62,10 @@ export class StateSync {
     } catch (e) {
       metrics.storageErrors.inc({ operation: "sync" });
       if (this.healthy) {
-        this.deps.logger.error({ err: { message: (e as Error).message } }, "database sync failed; keeping the last known state");
+        this.deps.logger.error(
+          { err: { message: (e as Error).message } },
+          "database sync failed; keeping the last known state",
+        );
       }
       this.healthy = false;
     }
@@ -71,7 +79,17 @@ export class StateSync {
       const totals = await this.deps.storage.addQuotaCounts(shared);
       for (const d of deltas) {
         const total = totals.get(quotaTotalKey(`${scope}:${d.key}`, d.windowStart));
-        if (total !== undefined) limiter.applyTotal(d.key, d.windowStart, total);
+        if (total !== undefined) limiter.applyTotal(d.key, d.windowStart, total, at);
+      }
+      // Keys past half their limit anywhere: learn them before our own users reach them.
+      const { limit, windowMs } = limiter.quota;
+      const since = at - (at % windowMs) - windowMs;
+      for (const busy of await this.deps.storage.busyQuotaCounts(
+        `${scope}:`,
+        Math.ceil(limit / 2),
+        since,
+      )) {
+        limiter.applyTotal(busy.key.slice(scope.length + 1), busy.windowStart, busy.count, at);
       }
       limiter.prune(at);
     }
