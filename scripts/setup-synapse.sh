@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real Synapse used by the end-to-end tests into a cached, project-local venv:
-#   <project>/.cache/synapse-venv  (override with REDLIGHT_SYNAPSE_VENV)
+#   ${XDG_CACHE_HOME:-~/.cache}/redlight/synapse-venv-<versions>  (override with REDLIGHT_SYNAPSE_VENV)
+# It lives outside the checkout so that fresh clones (CI) reuse it.
 # Idempotent: a stamp file records the pinned versions; a venv that already has exactly them
 # is left alone. Non-interactive (CI runs it as root). Progress goes to stderr; the venv's
 # python path is the only thing printed on stdout.
@@ -12,7 +13,7 @@ readonly ANTISPAM_VERSION="0.5.1"
 log() { printf '[setup-synapse] %s\n' "$*" >&2; }
 
 project_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-venv="${REDLIGHT_SYNAPSE_VENV:-$project_root/.cache/synapse-venv}"
+venv="${REDLIGHT_SYNAPSE_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/redlight/synapse-venv-$SYNAPSE_VERSION-$ANTISPAM_VERSION}"
 python="${PYTHON:-python3}"
 stamp="$venv/.redlight-synapse-stamp"
 wanted="matrix-synapse==$SYNAPSE_VERSION synapse-http-antispam==$ANTISPAM_VERSION"

@@ -3,7 +3,7 @@
  * 127.0.0.1 on a free port, optionally with the synapse-http-antispam module configured by
  * the caller. Needs the venv built by `scripts/setup-synapse.sh`.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHmac, generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, openSync, closeSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -16,10 +16,15 @@ import { MatrixTestClient } from "./matrix-client.js";
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** Python of the venv that `scripts/setup-synapse.sh` builds (same override variable). */
+/**
+ * Python of the venv that `scripts/setup-synapse.sh` builds. The script is the one place
+ * that knows where the venv lives; it prints the path (and installs if needed, cached).
+ */
 export function synapseVenvPython(): string {
-  const venv = process.env["REDLIGHT_SYNAPSE_VENV"] ?? join(projectRoot, ".cache/synapse-venv");
-  return join(venv, "bin/python");
+  return execFileSync("bash", [join(projectRoot, "scripts/setup-synapse.sh")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  }).trim();
 }
 
 /** The `modules:` entry of synapse-http-antispam; `config` is passed through verbatim. */
