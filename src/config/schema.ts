@@ -355,6 +355,17 @@ const guardSchema = z
           "Shown when a fail mode is `closed` and the lookup service cannot be reached.",
         ),
       })
+      .refine(
+        (m) =>
+          [
+            m.join_refused,
+            m.account_restricted,
+            m.invite_refused,
+            m.rate_limited,
+            m.unavailable,
+          ].every((texts) => texts[m.default_language] !== undefined),
+        { message: "every message needs a text in default_language" },
+      )
       .prefault({})
       .describe("Refusal texts by language (MSC4176 `messages`); `error` uses default_language."),
   })

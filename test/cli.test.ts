@@ -1,0 +1,145 @@
+/**
+ * The redlight CLI as an operator uses it: real processes, real files, real signals.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { ljs4Hash } from "../src/core/hash.js";
+import { listedRoom, syntheticRdlist } from "./support/lookup-fixture.js";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+// Run the CLI from source through tsx's loader (absolute: the CLI runs in a temp folder).
+const TSX = new URL("../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
+let dir: string;
+let configFile: string;
+
+function redlight(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, ["--import", TSX, join(ROOT, "src/main.ts"), ...args], {
+    cwd: dir,
+    input,
+    encoding: "utf8",
+    env: { ...process.env, REDLIGHT_CONFIG: configFile },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "redlight-cli-"));
+  configFile = join(dir, "redlight.yaml");
+  writeFileSync(
+    configFile,
+    stringify({
+      database: "sqlite:./redlight.db",
+      lookup: {
+        listen: "127.0.0.1:0",
+        metrics_listen: "127.0.0.1:0",
+        filtered_tags: ["csam", "spam"],
+        sources: [{ file: "./list.enc", encryption_key_file: "./list.key" }],
+      },
+    }),
+  );
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("redlight CLI", () => {
+  it("prints the LJS-4 hash of an id", () => {
+    const r = redlight(["hash", "!kfGzEsVtwINSAPopXA:perthchat.org"]);
+    expect(r.stdout).toBe("ee180279a57f716e5801335a2914e228667f363e460ccabcc49e8fd879e1be4a\n");
+  });
+
+  it("prints a new client's token alone on stdout, and never lists it", () => {
+    const add = redlight(["clients", "add", "hs1", "--tags", "csam", "--allow-ip", "127.0.0.1"]);
+    expect(add.status).toBe(0);
+    expect(add.stdout).toMatch(/^[A-Za-z0-9]{40}\n$/);
+    const token = add.stdout.trim();
+    expect(redlight(["clients", "add", "hs1"]).status).toBe(2);
+    const list = redlight(["clients", "list"]);
+    expect(list.stdout).toContain("hs1\tactive\ttags=csam\tallow_ip=127.0.0.1");
+    expect(list.stdout + list.stderr).not.toContain(token);
+    const rotated = redlight(["clients", "rotate", "hs1"]);
+    expect(rotated.stdout).toMatch(/^[A-Za-z0-9]{40}\n$/);
+    expect(rotated.stdout.trim()).not.toBe(token);
+    expect(readFileSync(join(dir, "redlight.db")).includes(Buffer.from(token))).toBe(false);
+  });
+
+  it("rejects bad input to clients add with exit code 2 and a clear message", () => {
+    expect(redlight(["clients", "add", "bad name"]).stderr).toMatch(/client name/);
+    expect(redlight(["clients", "add", "x", "--allow-ip", "300.1.2.3"]).stderr).toMatch(
+      /not an IP/,
+    );
+    expect(redlight(["clients", "add", "x", "--scope", "everything"]).status).toBe(2);
+    expect(redlight(["clients", "revoke", "nobody"]).status).toBe(2);
+  });
+
+  it("rejects a config with an unknown key, naming it", () => {
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, "lookup:\n  listn: 127.0.0.1:1\n");
+    const r = redlight(["clients", "list", "--config", bad]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/Unrecognized key: "listn"/);
+  });
+
+  it("encrypts a list from stdin; check loads it; a wrong key fails", () => {
+    expect(redlight(["list", "keygen", "--out", "list.key"]).status).toBe(0);
+    const plain = syntheticRdlist(5);
+    const enc = redlight(["list", "encrypt", "--key", "list.key", "--out", "list.enc"], plain);
+    expect(enc.status).toBe(0);
+    expect(readFileSync(join(dir, "list.enc")).includes(Buffer.from(listedRoom(1)))).toBe(false);
+    const check = redlight(["list", "check"]);
+    expect(check.stderr).toMatch(/6 rooms, 0 invalid entries skipped, tags: csam, spam/);
+    expect(check.stderr).not.toContain(listedRoom(1));
+    writeFileSync(join(dir, "other.key"), "ab".repeat(32));
+    const wrong = join(dir, "wrong.yaml");
+    writeFileSync(wrong, readFileSync(configFile, "utf8").replace("./list.key", "./other.key"));
+    const r = redlight(["list", "check", "--config", wrong]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/failed authentication/);
+  });
+
+  it("runs the lookup service: SIGHUP reloads, SIGTERM drains and exits 0", async () => {
+    redlight(["clients", "add", "svc"]);
+    const child = spawn(process.execPath, ["--import", TSX, join(ROOT, "src/main.ts"), "lookup"], {
+      cwd: dir,
+      env: { ...process.env, REDLIGHT_CONFIG: configFile },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let log = "";
+    child.stderr.on("data", (d: Buffer) => (log += d.toString()));
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 200 && !re.test(log); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(log).toMatch(re);
+    };
+    await waitFor(/lookup service listening/);
+    const plain = syntheticRdlist(9);
+    redlight(["list", "encrypt", "--key", "list.key", "--out", "list.enc"], plain);
+    child.kill("SIGHUP");
+    await waitFor(/"entries":10/);
+    const exited = new Promise<number | null>((resolve) =>
+      child.on("exit", (code) => resolve(code)),
+    );
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(log).toMatch(/lookup service stopped/);
+    expect(log).not.toContain(listedRoom(1));
+    expect(log).not.toContain(ljs4Hash(listedRoom(1)));
+  });
+
+  it("lists and lifts freezes", () => {
+    const none = redlight(["freezes", "list"]);
+    expect(none.status).toBe(0);
+    expect(none.stderr).toMatch(/no active freezes/);
+    const r = redlight([
+      "freezes",
+      "unfreeze",
+      "--client",
+      "hs1",
+      "--user-id",
+      "@nobody:example.org",
+    ]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/no freeze/);
+  });
+});
