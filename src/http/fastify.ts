@@ -20,6 +20,8 @@ export interface HttpServerOptions {
   readonly writeError: ErrorWriter;
   /** CIDRs of proxies whose X-Forwarded-For is believed. */
   readonly trustedProxies?: readonly string[];
+  /** Told about unexpected errors (bugs), which are answered as a bare 500. */
+  readonly onInternalError?: (error: unknown) => void;
 }
 
 const ALL_METHODS: HTTPMethods[] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
@@ -57,7 +59,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
         apiError(400, "M_BAD_JSON", "the request could not be read"),
       );
     }
-    // A bug: answer without internals; the service's onError hook logs it.
+    // A bug: answer without internals, and tell the service so it can log it.
+    options.onInternalError?.(error);
     return options.writeError(reply, apiError(500, "M_UNKNOWN", "internal error"));
   });
   app.setNotFoundHandler((_request, reply) =>

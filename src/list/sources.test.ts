@@ -21,8 +21,8 @@ let body: Buffer | string = LIST;
 let status = 200;
 const server = createServer((req, res) => {
   seen.push(req.headers);
-  if (req.headers["if-none-match"] === '"v1"') return res.writeHead(304).end();
-  res.writeHead(status, { etag: '"v1"' }).end(body);
+  if (req.headers["if-none-match"] === '"v1"') res.writeHead(304).end();
+  else res.writeHead(status, { etag: '"v1"' }).end(body);
 });
 
 beforeAll(async () => {

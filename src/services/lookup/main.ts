@@ -36,6 +36,8 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
   const now = () => Date.now();
   const metrics = createLookupMetrics();
   const runInBackground = backgroundRunner(logger);
+  const onInternalError = (e: unknown) =>
+    logger.error({ err: { name: (e as Error).name, message: (e as Error).message } }, "internal error");
   const storage = await openStorage(config.database);
 
   const list = new ListHolder(
@@ -103,6 +105,7 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
     bodyLimit: LOOKUP_BODY_LIMIT,
     writeError: writeLjs4Error,
     trustedProxies: cfg.trusted_proxies,
+    onInternalError,
   });
   registerLookupRoutes(api, service, metrics, {
     listReady: () => list.ready,
@@ -112,7 +115,7 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
     await list.reloadAll();
     return { entries: list.list.size };
   };
-  const ops = createHttpServer({ bodyLimit: 1024, writeError: writeLjs4Error });
+  const ops = createHttpServer({ bodyLimit: 1024, writeError: writeLjs4Error, onInternalError });
   registerOperationsRoutes(ops, metrics.registry, reload);
 
   const apiUrl = await listenOn(api, cfg.listen);
