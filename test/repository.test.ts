@@ -39,6 +39,6 @@ describe("repository invariants", () => {
     expect(commands).toEqual(["npm install && npm run demo", "npm install && npm run check"]);
     expect(readme.indexOf("```sh")).toBeLessThan(readme.indexOf("## "));
     const ci = read(".ci/run");
-    expect(ci).toContain("npm install --no-audit --no-fund\nnpm run check\n");
+    expect(ci).toContain("npm install\nnpm run check\n");
   });
 });
