@@ -37,7 +37,10 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
   const metrics = createLookupMetrics();
   const runInBackground = backgroundRunner(logger);
   const onInternalError = (e: unknown) =>
-    logger.error({ err: { name: (e as Error).name, message: (e as Error).message } }, "internal error");
+    logger.error(
+      { err: { name: (e as Error).name, message: (e as Error).message } },
+      "internal error",
+    );
   const storage = await openStorage(config.database);
 
   const list = new ListHolder(
