@@ -127,6 +127,14 @@ describe("redlight CLI", () => {
     expect(log).not.toContain(ljs4Hash(listedRoom(1)));
   });
 
+  it("refuses to serve without a list source", () => {
+    const empty = join(dir, "empty.yaml");
+    writeFileSync(empty, "lookup:\n  listen: 127.0.0.1:0\n");
+    const r = redlight(["lookup", "--config", empty]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/lookup.sources is empty/);
+  });
+
   it("lists and lifts freezes", () => {
     const none = redlight(["freezes", "list"]);
     expect(none.status).toBe(0);

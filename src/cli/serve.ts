@@ -2,7 +2,7 @@
 import type { Config } from "../config/schema.js";
 import { createLogger } from "../observability/logger.js";
 import { startLookup } from "../services/lookup/main.js";
-import { loadConfig } from "./context.js";
+import { CliError, loadConfig } from "./context.js";
 
 /** Runs the lookup service from a config file. */
 export async function serveLookup(options: { config?: string }): Promise<void> {
@@ -11,6 +11,10 @@ export async function serveLookup(options: { config?: string }): Promise<void> {
 
 /** Runs the lookup service from a loaded config, wiring process signals. */
 export async function runLookup(config: Config, onReady?: (apiUrl: string) => void): Promise<void> {
+  // Without a source every lookup would answer "no match": refuse rather than pretend.
+  if (config.lookup.sources.length === 0) {
+    throw new CliError("lookup.sources is empty: configure at least one list source");
+  }
   const logger = createLogger(config.log_level, "lookup");
   logger.info(
     { config: { ...config, database: redactDatabaseUrl(config.database) } },
