@@ -7,6 +7,7 @@ import { ljs4Hash } from "./core/hash.js";
 import { addClient, listClients, revokeClient, rotateClient } from "./cli/clients.js";
 import { CliError } from "./cli/context.js";
 import { demo } from "./cli/demo.js";
+import { printModuleConfig, serveGuard, unfreezeGuardUser } from "./cli/guard.js";
 import { listFreezes, unfreeze } from "./cli/freezes.js";
 import * as list from "./cli/list.js";
 import { serveLookup } from "./cli/serve.js";
@@ -96,6 +97,26 @@ function program(): Command {
     .description("ask the running lookup service to reload")
     .addOption(configOption())
     .action(list.reload);
+
+  // `redlight guard` runs the guard; its subcommands act on accounts and print config.
+  const guard = cli
+    .command("guard")
+    .description("run the guard: Synapse join and invite gate with an alert room")
+    .addOption(configOption())
+    .action(serveGuard);
+  guard
+    .command("unfreeze <user_id>")
+    .description("lift a freeze of a local account (and its suspension)")
+    .addOption(configOption())
+    .action((user: string, _options: unknown, command: Command) =>
+      unfreezeGuardUser(user, command.optsWithGlobals()),
+    );
+  guard
+    .command("module-config")
+    .description("print the synapse-http-antispam entry for homeserver.yaml")
+    .addOption(configOption())
+    .option("--guard-url <url>", "how Synapse reaches the guard (default: http://<guard.listen>)")
+    .action((_options: unknown, command: Command) => printModuleConfig(command.optsWithGlobals()));
   return cli;
 }
 

@@ -7,7 +7,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { err, ok, type Result } from "../core/result.js";
-import { configSchema, type Config } from "./schema.js";
+import { configSchema, type Config, type GuardConfig } from "./schema.js";
 
 /** Validates an already-parsed config document; `baseDir` anchors relative paths. */
 export function parseConfig(document: unknown, baseDir: string): Result<Config, string> {
@@ -53,6 +53,32 @@ function resolvePaths(config: Config, baseDir: string): Config {
         ...optional("encryption_key_file", s.encryption_key_file),
       })),
     },
+    ...(config.guard === undefined ? {} : { guard: resolveGuardPaths(config.guard, baseDir) }),
+  };
+}
+
+/** The guard config with every `*_file` path absolute. */
+function resolveGuardPaths(guard: GuardConfig, baseDir: string): GuardConfig {
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  return {
+    ...guard,
+    antispam_secret_file: at(guard.antispam_secret_file),
+    pseudonym_secret_file: at(guard.pseudonym_secret_file),
+    ...(guard.admin_token_file === undefined
+      ? {}
+      : { admin_token_file: at(guard.admin_token_file) }),
+    lookup: { ...guard.lookup, api_token_file: at(guard.lookup.api_token_file) },
+    invites: {
+      ...guard.invites,
+      term_lists: guard.invites.term_lists.map((list) => ({
+        ...list,
+        terms_file: at(list.terms_file),
+        ...(list.allow_file === undefined ? {} : { allow_file: at(list.allow_file) }),
+      })),
+    },
+    ...(guard.alerts === undefined
+      ? {}
+      : { alerts: { ...guard.alerts, access_token_file: at(guard.alerts.access_token_file) } }),
   };
 }
 

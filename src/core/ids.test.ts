@@ -3,8 +3,7 @@ import { parseLjs4Hash, parseRoomId, parseServerName, parseUserId, serverOf } fr
 
 describe("identifier parsing", () => {
   it("accepts well-formed ids and extracts the server", () => {
-    const room = parseRoomId("!synthetic-0001:example.org");
-    expect(room.ok && serverOf(room.value)).toBe("example.org");
+    expect(parseRoomId("!synthetic-0001:example.org").ok).toBe(true);
     const user = parseUserId("@alice:[::1]:8448");
     expect(user.ok && serverOf(user.value)).toBe("[::1]:8448");
     expect(parseServerName("example.org:8448").ok).toBe(true);
@@ -21,6 +20,13 @@ describe("identifier parsing", () => {
     `!${"a".repeat(260)}:x.org`,
   ])("rejects the room id %j", (input) => {
     expect(parseRoomId(input).ok).toBe(false);
+  });
+
+  it("accepts room version 12 ids, which have no server part", () => {
+    const v12 = "!Aa0_-bcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM"; // 43 URL-safe base64 characters
+    expect(parseRoomId(v12)).toEqual({ ok: true, value: v12 });
+    expect(parseRoomId(`${v12}x`).ok).toBe(false);
+    expect(parseRoomId("!Aa0+/bcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM").ok).toBe(false);
   });
 
   it("rejects a user id with the wrong sigil", () => {

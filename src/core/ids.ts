@@ -32,8 +32,13 @@ function parseSigilled(sigil: string, input: unknown, what: string): Result<stri
   return ok(input);
 }
 
-/** Parses a room id such as `!synthetic-0001:example.org`. */
+// Room version 12 (MSC4291, Synapse's default since 1.163) drops the server part: `!`
+// and the create event's reference hash in unpadded URL-safe base64.
+const V12_ROOM_ID_RE = /^![A-Za-z0-9_-]{43}$/;
+
+/** Parses a room id: `!opaque:server`, or the server-less id of room version 12. */
 export function parseRoomId(input: unknown): Result<RoomId, string> {
+  if (typeof input === "string" && V12_ROOM_ID_RE.test(input)) return ok(input as RoomId);
   return parseSigilled("!", input, "room id") as Result<RoomId, string>;
 }
 
@@ -50,8 +55,8 @@ export function parseServerName(input: unknown): Result<ServerName, string> {
   return ok(input as ServerName);
 }
 
-/** The server part of a room or user id. */
-export function serverOf(id: RoomId | UserId): ServerName {
+/** The server part of a user id (room ids of version 12 have none). */
+export function serverOf(id: UserId): ServerName {
   return id.slice(id.indexOf(":") + 1) as ServerName;
 }
 

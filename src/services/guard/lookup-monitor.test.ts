@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import type { Ljs4Hash, RoomId } from "../../core/ids.js";
+import { FakeLookupClient } from "./fakes.js";
+import { LookupMonitor, type HealthEvent } from "./lookup-monitor.js";
+
+const room = "!clean-0001:example.org" as RoomId;
+const user = "0".repeat(64) as Ljs4Hash;
+
+describe("LookupMonitor", () => {
+  it("reports degraded once, recovered once, with the fail-mode decisions made meanwhile", async () => {
+    const inner = new FakeLookupClient();
+    const events: HealthEvent[] = [];
+    let now = 0;
+    const monitor = new LookupMonitor(inner, {
+      now: () => now,
+      onHealth: (e) => events.push(e),
+      probeRoom: room,
+      probeUser: user,
+    });
+    await monitor.lookup(room, user);
+    inner.down = "timeout";
+    await monitor.lookup(room, user);
+    monitor.noteFailModeDecision("open");
+    await monitor.check([room]);
+    monitor.noteFailModeDecision("closed");
+    monitor.noteFailModeDecision("open");
+    expect(monitor.degraded).toBe(true);
+    now = 125_000;
+    inner.down = undefined;
+    await monitor.lookup(room, user);
+    await monitor.lookup(room, user);
+    expect(events).toEqual([
+      { kind: "lookup_degraded", reason: "timeout" },
+      { kind: "lookup_recovered", downMs: 125_000, allowedUnchecked: 2, refusedUnchecked: 1 },
+    ]);
+  });
+
+  it("probes only while degraded, so recovery is noticed without traffic", async () => {
+    const inner = new FakeLookupClient();
+    const events: HealthEvent[] = [];
+    const monitor = new LookupMonitor(inner, {
+      now: () => 0,
+      onHealth: (e) => events.push(e),
+      probeRoom: room,
+      probeUser: user,
+    });
+    await monitor.probe();
+    expect(inner.lookups).toEqual([]);
+    inner.down = "unreachable";
+    await monitor.lookup(room, user);
+    inner.down = undefined;
+    await monitor.probe();
+    expect(inner.lookups).toHaveLength(2);
+    expect(events.map((e) => e.kind)).toEqual(["lookup_degraded", "lookup_recovered"]);
+  });
+
+  it("does not call a refused batch check (no scope) an outage", async () => {
+    const inner = new FakeLookupClient();
+    inner.checkSupported = false;
+    const events: HealthEvent[] = [];
+    const monitor = new LookupMonitor(inner, {
+      now: () => 0,
+      onHealth: (e) => events.push(e),
+      probeRoom: room,
+      probeUser: user,
+    });
+    expect(await monitor.check([room])).toEqual({ kind: "unsupported" });
+    expect(events).toEqual([]);
+  });
+});

@@ -1,0 +1,80 @@
+/** The guard's Prometheus metrics, in a registry of its own (no globals). */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** Creates the registry and every metric the guard updates. */
+export function createGuardMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "redlight_guard_process_" });
+  const registers = [registry];
+  return {
+    registry,
+    decisions: new Counter({
+      name: "redlight_guard_decisions_total",
+      help: "Callback answers by callback, verdict and reason.",
+      labelNames: ["callback", "verdict", "reason"] as const,
+      registers,
+    }),
+    decisionSeconds: new Histogram({
+      name: "redlight_guard_decision_duration_seconds",
+      help: "Time to answer a callback, in the guard.",
+      labelNames: ["callback"] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    lookupRequests: new Counter({
+      name: "redlight_guard_lookup_requests_total",
+      help: "Requests to the lookup service by operation and outcome.",
+      labelNames: ["operation", "outcome"] as const,
+      registers,
+    }),
+    lookupSeconds: new Histogram({
+      name: "redlight_guard_lookup_duration_seconds",
+      help: "Round trip to the lookup service.",
+      labelNames: ["operation"] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    lookupDegraded: new Gauge({
+      name: "redlight_guard_lookup_degraded",
+      help: "1 while the lookup service does not answer (fail modes apply).",
+      registers,
+    }),
+    adminApiFailures: new Counter({
+      name: "redlight_guard_admin_api_failures_total",
+      help: "Failed Synapse admin API requests by purpose.",
+      labelNames: ["purpose"] as const,
+      registers,
+    }),
+    alerts: new Counter({
+      name: "redlight_guard_alerts_total",
+      help: "Alert-room messages by kind and outcome (sent, retried, failed, dropped).",
+      labelNames: ["kind", "outcome"] as const,
+      registers,
+    }),
+    suspensions: new Counter({
+      name: "redlight_guard_suspensions_total",
+      help: "Synapse account suspensions requested by action and result.",
+      labelNames: ["action", "result"] as const,
+      registers,
+    }),
+    unfreezes: new Counter({
+      name: "redlight_guard_unfreezes_total",
+      help: "Unfreezes by origin (cli, alert_room) and result.",
+      labelNames: ["origin", "result"] as const,
+      registers,
+    }),
+    knownFrozen: new Gauge({
+      name: "redlight_guard_known_frozen_accounts",
+      help: "Frozen accounts the guard knows of (refused without asking).",
+      registers,
+    }),
+    cachedCleanRooms: new Gauge({
+      name: "redlight_guard_cached_clean_rooms",
+      help: "Rooms in the clean verdict cache.",
+      registers,
+    }),
+  };
+}
+
+/** The guard's metrics. */
+export type GuardMetrics = ReturnType<typeof createGuardMetrics>;

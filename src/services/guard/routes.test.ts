@@ -1,0 +1,212 @@
+import type { FastifyInstance } from "fastify";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseConfig } from "../../config/load.js";
+import type { GuardConfig } from "../../config/schema.js";
+import { keyedUserPseudonym } from "../../core/hash.js";
+import { createHttpServer } from "../../http/fastify.js";
+import { InviteSummary } from "./alerts/invite-summary.js";
+import { FakeFacts, FakeLookupClient, RecordingAlertSink } from "./fakes.js";
+import { FrozenAccounts } from "./frozen-accounts.js";
+import { GuardService } from "./guard-service.js";
+import { InviteGate } from "./invite-gate.js";
+import { ServerPolicy } from "./invite-policy.js";
+import { JoinGate } from "./join-gate.js";
+import { MSC4176_MESSAGES, RefusalMessages } from "./messages.js";
+import { createGuardMetrics } from "./metrics.js";
+import { Reactions } from "./reactions.js";
+import { callbackErrorWriter, registerCallbackRoutes, secretMatches } from "./routes.js";
+import { CleanVerdictCache } from "./verdict-cache.js";
+
+const SECRET = "synthetic-antispam-secret";
+const LISTED = "!synthetic-0001:example.org";
+
+function guardConfig(extra: Record<string, unknown> = {}): GuardConfig {
+  const parsed = parseConfig(
+    {
+      guard: {
+        homeserver_url: "http://127.0.0.1:1",
+        antispam_secret_file: "/dev/null",
+        pseudonym_secret_file: "/dev/null",
+        lookup: { url: "http://127.0.0.1:2", api_token_file: "/dev/null" },
+        ...extra,
+      },
+    },
+    "/",
+  );
+  if (!parsed.ok || parsed.value.guard === undefined)
+    throw new Error(parsed.ok ? "no guard" : parsed.error);
+  return parsed.value.guard;
+}
+
+describe("guard callback routes", () => {
+  let app: FastifyInstance;
+  let lookup: FakeLookupClient;
+  let alerts: RecordingAlertSink;
+
+  async function start(extra: Record<string, unknown> = {}) {
+    const guard = guardConfig(extra);
+    const logger = pino({ level: "silent" });
+    const frozen = new FrozenAccounts(60_000);
+    const cache = new CleanVerdictCache(30_000, 100);
+    const pseudonym = (u: string) => keyedUserPseudonym("k".repeat(32), u);
+    const facts = new FakeFacts();
+    const reactions = new Reactions({
+      alerts,
+      style: { includeRoomId: false, failModes: guard.fail_mode },
+      inviteSummary: new InviteSummary(),
+      suspender: undefined,
+      runInBackground: () => undefined,
+      logger,
+      now: Date.now,
+    });
+    const service = new GuardService({
+      join: new JoinGate({
+        lookup,
+        frozen,
+        cache,
+        membership: facts,
+        pseudonym,
+        failMode: guard.fail_mode.user_may_join_room,
+        now: Date.now,
+      }),
+      invite: new InviteGate({
+        lookup,
+        frozen,
+        cache,
+        servers: new ServerPolicy({
+          localInvitesOnly: false,
+          allowServers: [],
+          denyServers: [],
+          allowIpLiterals: false,
+        }),
+        terms: undefined,
+        roomTexts: facts,
+        pseudonym,
+        failMode: {
+          local: guard.fail_mode.user_may_invite,
+          remote: guard.fail_mode.federated_user_may_invite,
+        },
+        now: Date.now,
+      }),
+      messages: new RefusalMessages(guard.messages),
+      reactions,
+      failModes: guard.fail_mode,
+      metrics: createGuardMetrics(),
+      logger,
+    });
+    app = createHttpServer({ bodyLimit: 1024, writeError: callbackErrorWriter(service) });
+    registerCallbackRoutes(app, service, SECRET, () => ({ lookup_reachable: true }));
+    await app.ready();
+  }
+
+  const post = (callback: string, payload: unknown, secret: string | null = SECRET) =>
+    app.inject({
+      method: "POST",
+      url: `/_redlight/antispam/${callback}`,
+      headers: {
+        "content-type": "application/json",
+        ...(secret === null ? {} : { authorization: `Bearer ${secret}` }),
+      },
+      payload: typeof payload === "string" ? payload : JSON.stringify(payload),
+    });
+  const join = (room: string) => ({ user: "@alice:example.org", room, is_invited: false });
+
+  beforeEach(() => {
+    lookup = new FakeLookupClient().list(LISTED);
+    alerts = new RecordingAlertSink();
+  });
+  afterEach(async () => app?.close());
+
+  it("compares the secret in constant time over digests", () => {
+    expect(secretMatches(SECRET, SECRET)).toBe(true);
+    expect(secretMatches("short", SECRET)).toBe(false);
+    expect(secretMatches(undefined, SECRET)).toBe(false);
+  });
+
+  it("answers a missing or wrong secret with a non-JSON 401, before reading the body", async () => {
+    await start();
+    for (const secret of [null, "wrong"]) {
+      const res = await post("user_may_join_room", join(LISTED), secret);
+      expect(res.statusCode).toBe(401);
+      expect(res.headers["content-type"]).toMatch(/^text\/plain/);
+      expect(() => JSON.parse(res.body) as unknown).toThrow();
+    }
+    expect(lookup.lookups).toEqual([]);
+  });
+
+  it("allows with 200 {} and refuses with 403 {errcode, error, translations} revealing nothing", async () => {
+    await start({ messages: { join_refused: { en: "No entry.", de: "Kein Zutritt." } } });
+    const allowed = await post("user_may_join_room", join("!clean-1:example.org"));
+    expect([allowed.statusCode, allowed.json()]).toEqual([200, {}]);
+    const refused = await post("user_may_join_room", join(LISTED));
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toEqual({
+      errcode: "M_FORBIDDEN",
+      error: "No entry.",
+      [MSC4176_MESSAGES]: { en: "No entry.", de: "Kein Zutritt." },
+    });
+    expect(refused.body).not.toMatch(/report|csam|synthetic/);
+    expect(alerts.posted.map((a) => a.kind)).toEqual(["join_refused"]);
+  });
+
+  it("echoes ping and allows unknown callbacks", async () => {
+    await start();
+    expect((await post("ping", { id: "abcdEFGH" })).json()).toEqual({
+      id: "abcdEFGH",
+      status: "ok",
+    });
+    const unknown = await post("check_event_for_spam", { event: {} });
+    expect([unknown.statusCode, unknown.json()]).toEqual([200, {}]);
+  });
+
+  it("answers bodies it cannot decode by the callback's fail mode", async () => {
+    await start({ fail_mode: { user_may_join_room: "closed", user_may_invite: "open" } });
+    for (const body of ["not json", "[1]", { user: "alice", room: LISTED }]) {
+      const res = await post("user_may_join_room", body);
+      expect(res.statusCode).toBe(403);
+      expect(res.json()).toMatchObject({
+        errcode: "M_FORBIDDEN",
+        error: expect.stringContaining("temporarily unavailable"),
+      });
+    }
+    const invite = await post("user_may_invite", { inviter: 7 });
+    expect([invite.statusCode, invite.json()]).toEqual([200, {}]);
+  });
+
+  it("answers an oversized body by the fail mode too, and other paths with JSON errors", async () => {
+    await start({ fail_mode: { user_may_join_room: "closed" } });
+    const big = await post("user_may_join_room", {
+      user: "@a:example.org",
+      room: LISTED,
+      pad: "x".repeat(2048),
+    });
+    expect(big.statusCode).toBe(403);
+    const openInvite = await post("user_may_invite", { pad: "x".repeat(2048) });
+    expect([openInvite.statusCode, openInvite.json()]).toEqual([200, {}]);
+    const get = await app.inject({
+      method: "GET",
+      url: "/_redlight/antispam/ping",
+      headers: { authorization: `Bearer ${SECRET}` },
+    });
+    expect(get.statusCode).toBe(405);
+    expect((await app.inject({ method: "GET", url: "/nowhere" })).json()).toMatchObject({
+      errcode: "M_UNRECOGNIZED",
+    });
+  });
+
+  it("uses M_LIMIT_EXCEEDED with retry_after_ms when the lookup service rate-limits", async () => {
+    await start();
+    lookup.rateLimitedMs = 2500;
+    const res = await post("user_may_join_room", join("!clean-2:example.org"));
+    expect(res.json()).toMatchObject({ errcode: "M_LIMIT_EXCEEDED", retry_after_ms: 2500 });
+  });
+
+  it("serves /health and /ready", async () => {
+    await start();
+    expect((await app.inject({ method: "GET", url: "/health" })).json()).toEqual({ status: "ok" });
+    expect((await app.inject({ method: "GET", url: "/ready" })).json()).toEqual({
+      lookup_reachable: true,
+    });
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * The guard's whole HTTP surface at a glance.
+ *
+ *   Callback listener (guard.listen) — synapse-http-antispam's `base_url` is …/_redlight/antispam
+ *     POST /_redlight/antispam/{callback}   bearer secret; 200 {} allows, 403 {errcode, error} refuses
+ *          ping                             echoes {id, status: "ok"}
+ *          user_may_join_room               join gate
+ *          user_may_invite                  invite gate (local inviter)
+ *          federated_user_may_invite        invite gate (remote inviter, stripped state)
+ *          anything else                    200 {} (never fail closed on an unknown callback)
+ *     GET  /health                          process is up
+ *     GET  /ready                           200 while the lookup service answers, else 503
+ *   Operations listener (guard.metrics_listen; keep private)
+ *     GET  /metrics                         Prometheus metrics
+ *     POST /admin/unfreeze {user_id}        unfreeze (used by `redlight guard unfreeze`)
+ *
+ * A wrong or missing secret gets a non-JSON 401: Synapse must not read it as a refusal,
+ * and a JSON M_UNKNOWN_TOKEN would tell clients their own session is dead.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { Registry } from "prom-client";
+import type { ApiError } from "../../core/errors.js";
+import { apiError } from "../../core/errors.js";
+import { parseUserId } from "../../core/ids.js";
+import { err } from "../../core/result.js";
+import { bearerToken, jsonObjectBody } from "../../http/body.js";
+import { rejectOtherMethods } from "../../http/fastify.js";
+import type { GuardService } from "./guard-service.js";
+import type { Unfreezer } from "./unfreeze.js";
+
+/** The path prefix of the callbacks; the module appends `/<callback>`. */
+export const CALLBACK_PREFIX = "/_redlight/antispam";
+
+const CALLBACK_RE = /^\/_redlight\/antispam\/([A-Za-z0-9_.-]{1,64})(?:\?.*)?$/;
+
+/** The callback a URL addresses, if it is a callback URL. */
+export function callbackOf(url: string): string | undefined {
+  return CALLBACK_RE.exec(url)?.[1];
+}
+
+/** Constant-time comparison of a presented secret with the configured one (over SHA-256). */
+export function secretMatches(presented: string | undefined, expected: string): boolean {
+  if (presented === undefined) return false;
+  const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+/** Writes a plain JSON error (non-callback paths). */
+export function writeGuardError(reply: FastifyReply, e: ApiError): FastifyReply {
+  return reply.code(e.status).type("application/json").send({ errcode: e.errcode, error: e.error });
+}
+
+/**
+ * The error writer of the callback listener: framework errors on a callback path (body too
+ * large, unreadable) are answered by that callback's fail mode, like any undecodable body.
+ */
+export function callbackErrorWriter(service: GuardService) {
+  return (reply: FastifyReply, e: ApiError): FastifyReply => {
+    const callback = callbackOf(reply.request.url);
+    if (callback === undefined || e.status === 405 || e.status === 404)
+      return writeGuardError(reply, e);
+    const answer = service.failModeAnswer(callback);
+    return reply.code(answer.status).type("application/json").send(answer.body);
+  };
+}
+
+/** Registers the callback listener's routes. */
+export function registerCallbackRoutes(
+  app: FastifyInstance,
+  service: GuardService,
+  secret: string,
+  ready: () => { lookup_reachable: boolean },
+): void {
+  const CALLBACK = `${CALLBACK_PREFIX}/:callback`;
+  app.addHook("onRequest", async (request, reply) => {
+    if (!request.url.startsWith(`${CALLBACK_PREFIX}/`)) return;
+    if (!secretMatches(bearerToken(request.headers.authorization), secret)) {
+      return reply.code(401).type("text/plain").send("unauthorized");
+    }
+  });
+  app.post<{ Params: { callback: string } }>(CALLBACK, async (request, reply) => {
+    const parsed = jsonObjectBody(request.body);
+    const body = parsed.ok ? parsed : err(parsed.error);
+    const answer = await service.answer(request.params.callback, body);
+    return reply.code(answer.status).type("application/json").send(answer.body);
+  });
+  rejectOtherMethods(app, CALLBACK, ["POST"], writeGuardError);
+
+  app.get("/health", async (_request, reply) => reply.send({ status: "ok" }));
+  rejectOtherMethods(app, "/health", ["GET"], writeGuardError);
+  app.get("/ready", async (_request, reply) => {
+    const state = ready();
+    return reply.code(state.lookup_reachable ? 200 : 503).send(state);
+  });
+  rejectOtherMethods(app, "/ready", ["GET"], writeGuardError);
+}
+
+/** Registers the operations listener's routes. */
+export function registerOperationsRoutes(
+  app: FastifyInstance,
+  registry: Registry,
+  unfreezer: Unfreezer,
+): void {
+  app.get("/metrics", async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  );
+  rejectOtherMethods(app, "/metrics", ["GET"], writeGuardError);
+
+  app.post("/admin/unfreeze", async (request, reply) => {
+    const body = jsonObjectBody(request.body);
+    const user = parseUserId(body.ok ? body.value["user_id"] : undefined);
+    if (!user.ok)
+      return writeGuardError(reply, apiError(400, "M_BAD_JSON", `user_id: ${user.error}`));
+    const actor =
+      body.ok && typeof body.value["actor"] === "string" ? body.value["actor"] : "the command line";
+    const outcome = await unfreezer.unfreeze(user.value, actor.slice(0, 100), "cli");
+    if (!outcome.ok) return writeGuardError(reply, apiError(503, "M_UNKNOWN", outcome.error));
+    return reply.send({
+      unfrozen: outcome.value.lifted,
+      suspension: outcome.value.suspension,
+      summary: outcome.value.summary,
+    });
+  });
+  rejectOtherMethods(app, "/admin/unfreeze", ["POST"], writeGuardError);
+}

@@ -1,0 +1,46 @@
+/**
+ * Loads the operator's term lists (`guard.invites.term_lists`) into the evasion-resistant
+ * TermMatcher of `src/core/text`. No terms ship with Redlight (reference, "Term lists").
+ * A list can be kept as SHA-256 digests (`format: sha256`, made with `hashTerm`), so the
+ * terms need not sit on the guard's disk in clear.
+ */
+import { readFileSync } from "node:fs";
+import type { GuardConfig } from "../../config/schema.js";
+import { TermMatcher, type TermList } from "../../core/text/index.js";
+
+type TermListConfig = GuardConfig["invites"]["term_lists"][number];
+
+/** The non-empty, non-comment lines of a file. */
+export function readLines(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new Error(
+      `cannot read term list file ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`,
+    );
+  }
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+}
+
+/** One configured list as the matcher takes it. */
+export function termList(config: TermListConfig): TermList {
+  const lines = readLines(config.terms_file);
+  const allow = config.allow_file === undefined ? undefined : readLines(config.allow_file);
+  const base = { id: config.id, harms: config.harms, ...(allow === undefined ? {} : { allow }) };
+  if (config.format === "plain") return { ...base, terms: lines };
+  return { ...base, hashedTerms: { sha256: lines, maxWords: config.max_words } };
+}
+
+/** The matcher for every configured list, or undefined when there are none. */
+export function loadTermMatcher(lists: readonly TermListConfig[]): TermMatcher | undefined {
+  if (lists.length === 0) return undefined;
+  try {
+    return new TermMatcher(lists.map(termList));
+  } catch (e) {
+    throw new Error(`guard.invites.term_lists: ${(e as Error).message}`);
+  }
+}

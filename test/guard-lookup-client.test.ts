@@ -1,0 +1,122 @@
+/**
+ * The guard's lookup client against the real lookup service (in-process, SQLite): every
+ * answer of the LJS-4 API becomes the right value, and the guard's own deadline holds
+ * against a service that never answers.
+ */
+import { createServer, type Server, type Socket } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keyedUserPseudonym } from "../src/core/hash.js";
+import type { RoomId } from "../src/core/ids.js";
+import { StandardLookupClient } from "../src/services/guard/lookup-client.js";
+import {
+  cleanRoom,
+  listedRoom,
+  startLookupFixture,
+  type LookupFixture,
+} from "./support/lookup-fixture.js";
+
+const pseudo = (user: string) => keyedUserPseudonym("synthetic-secret-for-tests-0123456789", user);
+const room = (id: string) => id as RoomId;
+
+describe("StandardLookupClient against the lookup service", () => {
+  let fixture: LookupFixture;
+  let plain: StandardLookupClient;
+  let directory: StandardLookupClient;
+
+  beforeAll(async () => {
+    fixture = await startLookupFixture({
+      clients: [{ name: "hs1" }, { name: "hs2", scopes: ["directory"] }],
+    });
+    const client = (name: string) =>
+      new StandardLookupClient({
+        baseUrl: fixture.handle.apiUrl,
+        token: fixture.tokens[name]!,
+        timeoutMs: 1500,
+      });
+    plain = client("hs1");
+    directory = client("hs2");
+  });
+  afterAll(async () => fixture?.stop());
+
+  it("answers clean, listed with report and tags, then frozen on the third hit and after", async () => {
+    const user = pseudo("@alice:example.org");
+    expect(await plain.lookup(room(cleanRoom(1)), user)).toEqual({ kind: "clean" });
+    expect(await plain.lookup(room(listedRoom(1)), user)).toEqual({
+      kind: "listed",
+      listed: { reportId: "report-1", tags: ["csam"] },
+      frozeNow: false,
+    });
+    await plain.lookup(room(listedRoom(2)), user);
+    expect(await plain.lookup(room(listedRoom(3)), user)).toMatchObject({
+      kind: "listed",
+      frozeNow: true,
+    });
+    expect(await plain.lookup(room(cleanRoom(1)), user)).toEqual({ kind: "frozen" });
+    expect(await plain.unfreeze(user)).toEqual({ ok: true, value: true });
+    expect(await plain.unfreeze(user)).toEqual({ ok: true, value: false });
+    expect(await plain.lookup(room(cleanRoom(1)), user)).toEqual({ kind: "clean" });
+  });
+
+  it("checks rooms in a batch without counting, with the directory scope only", async () => {
+    const rooms = [listedRoom(4), cleanRoom(2), listedRoom(5)].map(room);
+    const user = pseudo("@bob:example.org");
+    for (let i = 0; i < 4; i++) {
+      const result = await directory.check(rooms);
+      expect(result.kind).toBe("checked");
+      if (result.kind === "checked") {
+        expect([...result.listed.keys()].sort()).toEqual([listedRoom(4), listedRoom(5)]);
+        expect(result.listed.get(room(listedRoom(4)))).toEqual({
+          reportId: "report-4",
+          tags: ["csam"],
+        });
+      }
+    }
+    expect(await directory.lookup(room(cleanRoom(3)), user)).toEqual({ kind: "clean" }); // not frozen
+    expect(await plain.check(rooms)).toEqual({ kind: "unsupported" });
+  });
+
+  it("says rate limited with the delay the service asks for", async () => {
+    const user = pseudo("@carol:example.org");
+    let last;
+    for (let i = 0; i < 35; i++) last = await plain.lookup(room(cleanRoom(10 + i)), user);
+    expect(last).toMatchObject({ kind: "rate_limited" });
+    expect(last?.kind === "rate_limited" && last.retryAfterMs > 0).toBe(true);
+  });
+
+  it("gives up at its own deadline and on a refused connection", async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => void sockets.push(socket)); // never answers
+    await new Promise<void>((done) => silent.listen(0, "127.0.0.1", done));
+    const port = (silent.address() as { port: number }).port;
+    const slow = new StandardLookupClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      token: "t".repeat(40),
+      timeoutMs: 300,
+    });
+    const started = performance.now();
+    expect(await slow.lookup(room(cleanRoom(1)), pseudo("@d:example.org"))).toEqual({
+      kind: "unavailable",
+      reason: "timeout",
+    });
+    expect(performance.now() - started).toBeLessThan(1500);
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((done) => silent.close(() => done()));
+    const refused = await slow.lookup(room(cleanRoom(1)), pseudo("@d:example.org"));
+    expect(refused).toMatchObject({
+      kind: "unavailable",
+      reason: expect.stringMatching(/^unreachable/),
+    });
+  });
+
+  it("treats a wrong token as unavailable (a misconfiguration the alert room must hear of)", async () => {
+    const wrong = new StandardLookupClient({
+      baseUrl: fixture.handle.apiUrl,
+      token: "x".repeat(40),
+      timeoutMs: 1500,
+    });
+    expect(await wrong.lookup(room(cleanRoom(1)), pseudo("@e:example.org"))).toEqual({
+      kind: "unavailable",
+      reason: "HTTP 401 M_UNKNOWN_TOKEN",
+    });
+  });
+});
