@@ -1,19 +1,22 @@
 /**
- * `redlight demo`: the README's first command. Sets up a self-contained lookup service on
- * the embedded default (SQLite) with a synthetic list, encrypted at rest as a real provider
- * would keep it, a demo client, and prints how to try it with curl.
+ * `redlight demo`: the README's first command. Sets up the all-in-one default on the
+ * embedded database (SQLite): a lookup service with a synthetic list, encrypted at rest as
+ * a real provider would keep it, and a guard that asks it, as it would beside a Synapse.
+ * Prints how to try both with curl.
  */
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
 import { loadConfigFile } from "../config/load.js";
+import type { Config } from "../config/schema.js";
 import { readSecretFile } from "../config/secrets.js";
 import { ljs4Hash } from "../core/hash.js";
 import { generateToken, tokenHash } from "../core/token.js";
 import { encryptList, generateListKey, parseListKey } from "../list/encryption.js";
 import { openStorage } from "../storage/open.js";
 import { CliError, say } from "./context.js";
-import { runLookup } from "./serve.js";
+import { runServices, type RunningServices } from "./serve.js";
 
 /** The synthetic room id number `n` (never a real room). */
 export function syntheticRoomId(n: number): string {
@@ -30,68 +33,111 @@ export function syntheticList(rooms: number): Buffer {
   return Buffer.from(JSON.stringify(reports));
 }
 
-/** Prepares the demo folder and runs the lookup service in the foreground. */
+/** Writes a secret file once (mode 0600) and returns its content. */
+function secretFile(path: string, make: () => string): string {
+  if (!existsSync(path)) writeFileSync(path, `${make()}\n`, { mode: 0o600 });
+  return readSecretFile(path);
+}
+
+/** Prepares the demo folder and runs lookup and guard in the foreground. */
 export async function demo(options: { dir: string; rooms: string; port: string }): Promise<void> {
   const dir = resolve(options.dir);
   const rooms = Number(options.rooms);
-  if (!Number.isInteger(rooms) || rooms < 1 || rooms > 2_000_000)
+  const port = Number(options.port);
+  if (!Number.isInteger(rooms) || rooms < 1 || rooms > 2_000_000) {
     throw new CliError("--rooms must be 1…2000000");
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const keyFile = join(dir, "list.key");
-  if (!existsSync(keyFile)) writeFileSync(keyFile, generateListKey(), { mode: 0o600 });
-  const key = parseListKey(readSecretFile(keyFile));
-  if (!key.ok) throw new CliError(`${keyFile}: ${key.error}`);
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 64_000)
+    throw new CliError("--port must be 1…64000");
+  mkdirSync(join(dir, "secrets"), { recursive: true, mode: 0o700 });
+  const key = parseListKey(
+    secretFile(join(dir, "secrets/list.key"), () => generateListKey().trim()),
+  );
+  if (!key.ok) throw new CliError(key.error);
   writeFileSync(join(dir, "list.json.enc"), encryptList(syntheticList(rooms), key.value), {
     mode: 0o600,
   });
-  const configFile = join(dir, "config.yaml");
-  writeFileSync(
-    configFile,
-    `# Written by \`redlight demo\`; see config.example.yaml for every key.\n${stringify({
-      database: "sqlite:./redlight.db",
-      lookup: {
-        listen: `127.0.0.1:${options.port}`,
-        metrics_listen: `127.0.0.1:${Number(options.port) + 1000}`,
-        filtered_tags: ["csam"],
-        sources: [{ file: "./list.json.enc", encryption_key_file: "./list.key" }],
-      },
-    })}`,
+  const antispamSecret = secretFile(join(dir, "secrets/antispam"), () =>
+    randomBytes(24).toString("hex"),
   );
+  secretFile(join(dir, "secrets/pseudonym"), () => randomBytes(32).toString("hex"));
+  const token = generateToken();
+  writeFileSync(join(dir, "secrets/lookup-token"), `${token}\n`, { mode: 0o600 });
+  const configFile = join(dir, "config.yaml");
+  writeFileSync(configFile, demoConfigYaml(port));
   const config = loadConfigFile(configFile);
   if (!config.ok) throw new CliError(config.error);
+  await registerDemoClient(config.value, token);
+  await runServices(config.value, { lookup: true, guard: true }, (running) =>
+    printTryIt(running, { dir, configFile, rooms, token, antispamSecret }),
+  );
+}
 
-  const token = generateToken();
-  const storage = await openStorage(config.value.database);
+function demoConfigYaml(port: number): string {
+  const config = {
+    database: "sqlite:./redlight.db",
+    lookup: {
+      listen: `127.0.0.1:${port}`,
+      metrics_listen: `127.0.0.1:${port + 1000}`,
+      filtered_tags: ["csam"],
+      sources: [{ file: "./list.json.enc", encryption_key_file: "./secrets/list.key" }],
+    },
+    guard: {
+      listen: `127.0.0.1:${port + 1}`,
+      metrics_listen: `127.0.0.1:${port + 1001}`,
+      homeserver_url: "http://127.0.0.1:8008",
+      antispam_secret_file: "./secrets/antispam",
+      pseudonym_secret_file: "./secrets/pseudonym",
+      lookup: { url: `http://127.0.0.1:${port}`, api_token_file: "./secrets/lookup-token" },
+    },
+  };
+  return `# Written by \`redlight demo\`; see config.example.yaml for every key.\n${stringify(config)}`;
+}
+
+/** The demo client, with the scope the guard's room checks use; a rerun rotates its token. */
+async function registerDemoClient(config: Config, token: string): Promise<void> {
+  const storage = await openStorage(config.database);
   try {
-    const hash = tokenHash(token);
-    if (
-      (await storage.addClient(
-        { name: "demo", tokenHash: hash, tags: null, allowIps: [], scopes: [] },
-        Date.now(),
-      )) === "exists"
-    ) {
-      await storage.rotateToken("demo", hash, Date.now());
+    const client = {
+      name: "demo",
+      tokenHash: tokenHash(token),
+      tags: null,
+      allowIps: [],
+      scopes: ["directory"],
+    };
+    if ((await storage.addClient(client, Date.now())) === "exists") {
+      await storage.rotateToken("demo", client.tokenHash, Date.now());
     }
   } finally {
     await storage.close();
   }
+}
 
-  await runLookup(config.value, (apiUrl) => {
-    const listed = ljs4Hash(syntheticRoomId(1));
-    const clean = ljs4Hash(syntheticRoomId(rooms + 1));
-    const user = ljs4Hash("@demo-user:example.org");
-    const curl = (room: string) =>
-      `curl -i -X PUT ${apiUrl}/_matrix/loj/v1/abuse_lookup -H 'Authorization: Bearer ${token}' -d '{"room_id_hash":"${room}","user_id_hash":"${user}"}'`;
-    say("");
-    say(`Redlight lookup demo: ${rooms} synthetic rooms loaded from an encrypted list in ${dir}`);
-    say(`Config: ${configFile}   Metrics: http://${config.value.lookup.metrics_listen}/metrics`);
-    say("");
-    say(`A listed room (${syntheticRoomId(1)}) answers 200 with its report id:`);
-    say(`  ${curl(listed)}`);
-    say(`An unlisted room answers 204:`);
-    say(`  ${curl(clean)}`);
-    say(`Hash any id with: node bin/redlight.js hash '!room:example.org'`);
-    say(`Three hits by one user freeze that user (403 LOJ_ACCOUNT_FROZEN). Ctrl-C stops.`);
-    say("");
-  });
+function printTryIt(
+  running: RunningServices,
+  demo: { dir: string; configFile: string; rooms: number; token: string; antispamSecret: string },
+): void {
+  const apiUrl = running.lookup?.apiUrl ?? "";
+  const user = ljs4Hash("@demo-user:example.org");
+  const lookupCurl = (room: string) =>
+    `curl -i -X PUT ${apiUrl}/_matrix/loj/v1/abuse_lookup -H 'Authorization: Bearer ${demo.token}' -d '{"room_id_hash":"${ljs4Hash(room)}","user_id_hash":"${user}"}'`;
+  const guardCurl = (room: string) =>
+    `curl -i -X POST ${running.guard?.url ?? ""}/_redlight/antispam/user_may_join_room -H 'Authorization: Bearer ${demo.antispamSecret}' -d '{"user":"@demo-user:example.org","room":"${room}","is_invited":false}'`;
+  say("");
+  say(`Redlight demo: ${demo.rooms} synthetic rooms from an encrypted list in ${demo.dir}`);
+  say(`Config: ${demo.configFile}`);
+  say("");
+  say("The lookup service (LJS-4). A listed room answers 200 with its report id; others 204:");
+  say(`  ${lookupCurl(syntheticRoomId(1))}`);
+  say(`  ${lookupCurl(syntheticRoomId(demo.rooms + 1))}`);
+  say("");
+  say(
+    "The guard, called as Synapse's synapse-http-antispam module would. Listed: 403; clean: 200 {}:",
+  );
+  say(`  ${guardCurl(syntheticRoomId(2))}`);
+  say(`  ${guardCurl(syntheticRoomId(demo.rooms + 1))}`);
+  say("");
+  say(`For a real Synapse: node bin/redlight.js guard module-config -c ${demo.configFile}`);
+  say("Three refused joins freeze a user; then every join is refused. Ctrl-C stops.");
+  say("");
 }

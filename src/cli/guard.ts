@@ -4,11 +4,10 @@
  */
 import type { Config, GuardConfig } from "../config/schema.js";
 import { parseUserId } from "../core/ids.js";
-import { createLogger } from "../observability/logger.js";
-import { startGuard } from "../services/guard/main.js";
 import { antispamModuleYaml } from "../services/guard/module-config.js";
 import { unfreezeStandalone } from "../services/guard/standalone-unfreeze.js";
 import { CliError, loadConfig, say } from "./context.js";
+import { runServices } from "./serve.js";
 
 /** The config, which must have a guard section. */
 export function loadGuardConfig(option: string | undefined): Config & { guard: GuardConfig } {
@@ -20,27 +19,7 @@ export function loadGuardConfig(option: string | undefined): Config & { guard: G
 
 /** Runs the guard until SIGTERM/SIGINT. */
 export async function serveGuard(options: { config?: string }): Promise<void> {
-  const config = loadGuardConfig(options.config);
-  const logger = createLogger(config.log_level, "guard");
-  // The config holds file paths, never secrets, so it can be logged whole.
-  logger.info({ config: config.guard }, "effective configuration");
-  let guard;
-  try {
-    guard = await startGuard(config, logger);
-  } catch (e) {
-    throw new CliError(`the guard did not start: ${(e as Error).message}`);
-  }
-  await new Promise<void>((done) => {
-    const shutdown = (signal: string) => {
-      logger.info({ signal }, "shutting down");
-      guard.stop().then(done, (e: unknown) => {
-        logger.error({ err: { message: (e as Error).message } }, "error while stopping");
-        done();
-      });
-    };
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-    process.once("SIGINT", () => shutdown("SIGINT"));
-  });
+  await runServices(loadGuardConfig(options.config), { lookup: false, guard: true });
 }
 
 /**

@@ -1,40 +1,78 @@
-/** `redlight lookup`: runs the service until SIGTERM/SIGINT; SIGHUP reloads the list. */
+/**
+ * Running services in the foreground: `redlight lookup`, `redlight guard` and the demo's
+ * all-in-one. SIGHUP reloads the list; SIGTERM/SIGINT drain and stop, guard first (it
+ * depends on the lookup), then the lookup.
+ */
 import type { Config } from "../config/schema.js";
 import { createLogger } from "../observability/logger.js";
-import { startLookup } from "../services/lookup/main.js";
+import { startGuard, type GuardHandle } from "../services/guard/main.js";
+import { startLookup, type LookupHandle } from "../services/lookup/main.js";
 import { CliError, loadConfig } from "./context.js";
+
+/** Which services to run. */
+export interface ServiceSelection {
+  readonly lookup: boolean;
+  readonly guard: boolean;
+}
+
+/** What is listening once services have started. */
+export interface RunningServices {
+  readonly lookup?: LookupHandle;
+  readonly guard?: GuardHandle;
+}
 
 /** Runs the lookup service from a config file. */
 export async function serveLookup(options: { config?: string }): Promise<void> {
-  await runLookup(loadConfig(options.config));
+  await runServices(loadConfig(options.config), { lookup: true, guard: false });
 }
 
-/** Runs the lookup service from a loaded config, wiring process signals. */
-export async function runLookup(config: Config, onReady?: (apiUrl: string) => void): Promise<void> {
+/** Runs the selected services from a loaded config until a stop signal. */
+export async function runServices(
+  config: Config,
+  selection: ServiceSelection,
+  onReady?: (running: RunningServices) => void,
+): Promise<void> {
   // Without a source every lookup would answer "no match": refuse rather than pretend.
-  if (config.lookup.sources.length === 0) {
+  if (selection.lookup && config.lookup.sources.length === 0) {
     throw new CliError("lookup.sources is empty: configure at least one list source");
   }
-  const logger = createLogger(config.log_level, "lookup");
-  logger.info(
+  if (selection.guard && config.guard === undefined) {
+    throw new CliError("the config has no guard section (see docs/guard.md)");
+  }
+  const lookupLogger = createLogger(config.log_level, "lookup");
+  const guardLogger = createLogger(config.log_level, "guard");
+  // The config holds file paths, never secrets; only a database password needs hiding.
+  lookupLogger.info(
     { config: { ...config, database: redactDatabaseUrl(config.database) } },
     "effective configuration",
   );
-  const service = await startLookup(config, logger);
-  onReady?.(service.apiUrl);
-  process.on("SIGHUP", () => {
-    logger.info("SIGHUP: reloading the list");
-    service
-      .reload()
-      .catch((e: unknown) =>
-        logger.error({ err: { message: (e as Error).message } }, "reload failed"),
-      );
-  });
+  const lookup = selection.lookup ? await startLookup(config, lookupLogger) : undefined;
+  let guard: GuardHandle | undefined;
+  try {
+    guard = selection.guard ? await startGuard(config, guardLogger) : undefined;
+  } catch (e) {
+    await lookup?.stop();
+    throw new CliError(`the guard did not start: ${(e as Error).message}`);
+  }
+  onReady?.({ ...(lookup ? { lookup } : {}), ...(guard ? { guard } : {}) });
+  if (lookup) {
+    process.on("SIGHUP", () => {
+      lookupLogger.info("SIGHUP: reloading the list");
+      lookup
+        .reload()
+        .catch((e: unknown) =>
+          lookupLogger.error({ err: { message: (e as Error).message } }, "reload failed"),
+        );
+    });
+  }
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
-      logger.info({ signal }, "shutting down: draining in-flight requests");
-      service.stop().then(resolve, (e: unknown) => {
-        logger.error({ err: { message: (e as Error).message } }, "error while stopping");
+      lookupLogger.info({ signal }, "shutting down: draining in-flight requests");
+      (async () => {
+        await guard?.stop();
+        await lookup?.stop();
+      })().then(resolve, (e: unknown) => {
+        lookupLogger.error({ err: { message: (e as Error).message } }, "error while stopping");
         resolve();
       });
     };
