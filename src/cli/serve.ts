@@ -41,11 +41,7 @@ export async function runServices(
   }
   const lookupLogger = createLogger(config.log_level, "lookup");
   const guardLogger = createLogger(config.log_level, "guard");
-  // The config holds file paths, never secrets; only a database password needs hiding.
-  lookupLogger.info(
-    { config: { ...config, database: redactDatabaseUrl(config.database) } },
-    "effective configuration",
-  );
+  lookupLogger.info({ config: loggableConfig(config) }, "effective configuration");
   const lookup = selection.lookup ? await startLookup(config, lookupLogger) : undefined;
   let guard: GuardHandle | undefined;
   try {
@@ -79,6 +75,33 @@ export async function runServices(
     process.once("SIGTERM", () => shutdown("SIGTERM"));
     process.once("SIGINT", () => shutdown("SIGINT"));
   });
+}
+
+/**
+ * The config as it may be logged. Secrets live in files, but URLs can still carry them: a
+ * database password, or a presigned list URL's query string. Those are cut away.
+ */
+export function loggableConfig(config: Config): Config {
+  return {
+    ...config,
+    database: redactDatabaseUrl(config.database),
+    lookup: {
+      ...config.lookup,
+      sources: config.lookup.sources.map((s) =>
+        s.url === undefined ? s : { ...s, url: urlWithoutSecrets(s.url) },
+      ),
+    },
+  };
+}
+
+/** Keeps a URL's origin and path; drops credentials, query string and fragment. */
+export function urlWithoutSecrets(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return "[unparseable url]";
+  }
 }
 
 /** Hides a password in a postgres:// URL before it is logged. */

@@ -10,6 +10,13 @@ import Fastify, {
   type HTTPMethods,
 } from "fastify";
 import { apiError, type ApiError } from "../core/errors.js";
+import {
+  answerUnroutable,
+  clientErrorHandler,
+  enforceBodyDeadline,
+  matrixErrorBody,
+  type ErrorBody,
+} from "./edge-errors.js";
 
 /** How a service writes an ApiError on the wire. */
 export type ErrorWriter = (reply: FastifyReply, error: ApiError) => FastifyReply;
@@ -20,14 +27,23 @@ export interface HttpServerOptions {
   readonly writeError: ErrorWriter;
   /** CIDRs of proxies whose X-Forwarded-For is believed. */
   readonly trustedProxies?: readonly string[];
+  /**
+   * The error body written where no reply object exists (malformed HTTP, timeouts,
+   * CONNECT); must match `writeError`'s. Default: the Matrix shape `{errcode, error}`.
+   */
+  readonly errorBody?: ErrorBody;
   /** Told about unexpected errors (bugs), which are answered as a bare 500. */
   readonly onInternalError?: (error: unknown) => void;
 }
+
+/** How long a client has to send a whole request (headers, then body). */
+const REQUEST_TIMEOUT_MS = 10_000;
 
 const ALL_METHODS: HTTPMethods[] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
 
 /** A Fastify instance with our edge behaviour. */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const errorBody = options.errorBody ?? matrixErrorBody;
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit,
@@ -35,14 +51,25 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       options.trustedProxies && options.trustedProxies.length > 0
         ? [...options.trustedProxies]
         : false,
-    requestTimeout: 10_000, // a slow body cannot hold a connection for long
+    requestTimeout: REQUEST_TIMEOUT_MS, // slow headers cannot hold a connection for long
     connectionTimeout: 30_000,
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
-    frameworkErrors: (error, _request, reply) => {
-      void options.writeError(reply, apiError(400, "M_BAD_JSON", `bad request: ${error.code}`));
+    http: {
+      // Node checks the request timeout only this often (default 30 s): without it,
+      // stalled headers held their connection for up to 40 s instead of 10.
+      connectionsCheckingInterval: 1_000,
+      // A request without Host is answered like any other rather than with Node's bare 400.
+      requireHostHeader: false,
+    },
+    clientErrorHandler: clientErrorHandler(errorBody),
+    frameworkErrors: (_error, _request, reply) => {
+      // Never the framework's error code: it names our internals.
+      void options.writeError(reply, apiError(400, "M_BAD_JSON", "the request could not be read"));
     },
   });
+  answerUnroutable(app.server, errorBody);
+  enforceBodyDeadline(app, REQUEST_TIMEOUT_MS, errorBody); // nor can a slow body
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 

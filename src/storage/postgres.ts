@@ -30,11 +30,22 @@ export class PostgresStorage implements Storage {
 
   /** Connects and migrates. */
   static async open(url: string): Promise<PostgresStorage> {
-    const pool = new pg.Pool({ connectionString: url, max: 8, connectionTimeoutMillis: 5000 });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 8,
+      connectionTimeoutMillis: 5000,
+      // A session holding our tables locked must not hang lookups: a hit waits at most a
+      // second for a lock, then is answered without being recorded (and counted).
+      lock_timeout: 1000,
+      statement_timeout: 5000,
+    });
     // An idle client losing its connection must not crash the process; the next query reports it.
     pool.on("error", () => undefined);
     const storage = new PostgresStorage(pool);
     await storage.inTransaction(async (c) => {
+      // Concurrent migrators wait for each other however long a migration takes.
+      await c.query("SET LOCAL lock_timeout = 0");
+      await c.query("SET LOCAL statement_timeout = 0");
       await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
       await migrate(PostgresStorage.migrationTarget(c));
     });

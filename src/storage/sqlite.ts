@@ -23,8 +23,21 @@ import {
 } from "./storage.js";
 import { clientFromRow, type ClientRow } from "./rows.js";
 
+/**
+ * How long a statement waits for another connection's lock. Short, because better-sqlite3
+ * waits synchronously: the whole process (every request) stands still meanwhile. With
+ * 5 s, a connection holding the file locked stopped the service for good (issue #6).
+ */
+const BUSY_TIMEOUT_MS = 100;
+/** After a write found the database locked, writes fail at once for this long. */
+const BUSY_BACKOFF_MS = 1000;
+
+const isBusy = (e: unknown) => /^SQLITE_(BUSY|LOCKED)/.test((e as { code?: string }).code ?? "");
+
 /** Storage in one SQLite database file (or `:memory:`). */
 export class SqliteStorage implements Storage {
+  private lockedUntil = 0;
+
   private constructor(private readonly db: Database.Database) {}
 
   /** Opens (creating if needed) and migrates the database at `path`. */
@@ -33,7 +46,7 @@ export class SqliteStorage implements Storage {
     const db = new Database(path);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
-    db.pragma("busy_timeout = 5000");
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     const storage = new SqliteStorage(db);
     await migrate(storage.migrationTarget());
     return storage;
@@ -60,33 +73,31 @@ export class SqliteStorage implements Storage {
   }
 
   async addClient(client: NewClient, now: number): Promise<"added" | "exists"> {
-    return this.db
-      .transaction(() => {
-        const exists = this.db.prepare("SELECT 1 FROM clients WHERE name = ?").get(client.name);
-        if (exists) return "exists" as const;
-        this.db
-          .prepare(
-            "INSERT INTO clients (name, token_hash, tags, allow_ips, scopes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-          )
-          .run(
-            client.name,
-            client.tokenHash,
-            client.tags === null ? null : JSON.stringify(client.tags),
-            JSON.stringify(client.allowIps),
-            JSON.stringify(client.scopes),
-            now,
-            now,
-          );
-        this.audit({
-          at: now,
-          kind: "client_added",
-          client: client.name,
-          subject: null,
-          detail: null,
-        });
-        return "added" as const;
-      })
-      .immediate();
+    return this.write(() => {
+      const exists = this.db.prepare("SELECT 1 FROM clients WHERE name = ?").get(client.name);
+      if (exists) return "exists" as const;
+      this.db
+        .prepare(
+          "INSERT INTO clients (name, token_hash, tags, allow_ips, scopes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .run(
+          client.name,
+          client.tokenHash,
+          client.tags === null ? null : JSON.stringify(client.tags),
+          JSON.stringify(client.allowIps),
+          JSON.stringify(client.scopes),
+          now,
+          now,
+        );
+      this.audit({
+        at: now,
+        kind: "client_added",
+        client: client.name,
+        subject: null,
+        detail: null,
+      });
+      return "added" as const;
+    });
   }
 
   async listClients(): Promise<ClientRecord[]> {
@@ -95,106 +106,100 @@ export class SqliteStorage implements Storage {
   }
 
   async revokeClient(name: string, now: number): Promise<boolean> {
-    return this.db
-      .transaction(() => {
-        const changed = this.db
-          .prepare(
-            "UPDATE clients SET revoked_at = ?, updated_at = ? WHERE name = ? AND revoked_at IS NULL",
-          )
-          .run(now, now, name).changes;
-        if (changed > 0)
-          this.audit({
-            at: now,
-            kind: "client_revoked",
-            client: name,
-            subject: null,
-            detail: null,
-          });
-        return changed > 0;
-      })
-      .immediate();
+    return this.write(() => {
+      const changed = this.db
+        .prepare(
+          "UPDATE clients SET revoked_at = ?, updated_at = ? WHERE name = ? AND revoked_at IS NULL",
+        )
+        .run(now, now, name).changes;
+      if (changed > 0)
+        this.audit({
+          at: now,
+          kind: "client_revoked",
+          client: name,
+          subject: null,
+          detail: null,
+        });
+      return changed > 0;
+    });
   }
 
   async rotateToken(name: string, tokenHash: string, now: number): Promise<boolean> {
-    return this.db
-      .transaction(() => {
-        const changed = this.db
-          .prepare(
-            "UPDATE clients SET token_hash = ?, updated_at = ? WHERE name = ? AND revoked_at IS NULL",
-          )
-          .run(tokenHash, now, name).changes;
-        if (changed > 0)
-          this.audit({
-            at: now,
-            kind: "client_rotated",
-            client: name,
-            subject: null,
-            detail: null,
-          });
-        return changed > 0;
-      })
-      .immediate();
+    return this.write(() => {
+      const changed = this.db
+        .prepare(
+          "UPDATE clients SET token_hash = ?, updated_at = ? WHERE name = ? AND revoked_at IS NULL",
+        )
+        .run(tokenHash, now, name).changes;
+      if (changed > 0)
+        this.audit({
+          at: now,
+          kind: "client_rotated",
+          client: name,
+          subject: null,
+          detail: null,
+        });
+      return changed > 0;
+    });
   }
 
   async recordHit(hit: Hit, rule: FreezeRule): Promise<HitOutcome> {
-    return this.db
-      .transaction((): HitOutcome => {
-        const prior = (
-          this.db
-            .prepare(
-              "SELECT report_id AS reportId, at, counted FROM hits WHERE client = ? AND user_pseudonym = ? AND at > ?",
-            )
-            .all(
-              hit.client,
-              hit.userPseudonym,
-              hit.at - Math.max(rule.windowMs, rule.repeatGraceMs),
-            ) as {
-            reportId: string;
-            at: number;
-            counted: number;
-          }[]
-        ).map((r): PriorHit => ({ reportId: r.reportId, at: r.at, counted: r.counted === 1 }));
-        const assessment = assessHit(rule, prior, hit);
+    return this.write((): HitOutcome => {
+      const prior = (
         this.db
           .prepare(
-            "INSERT INTO hits (id, client, user_pseudonym, report_id, at, counted) VALUES (?, ?, ?, ?, ?, ?)",
+            "SELECT report_id AS reportId, at, counted FROM hits WHERE client = ? AND user_pseudonym = ? AND at > ?",
           )
-          .run(
-            randomUUID(),
+          .all(
             hit.client,
             hit.userPseudonym,
-            hit.reportId,
-            hit.at,
-            assessment.counted ? 1 : 0,
-          );
-        this.audit({
-          at: hit.at,
-          kind: "hit",
-          client: hit.client,
-          subject: hit.userPseudonym,
-          detail: { report_id: hit.reportId, counted: assessment.counted },
-        });
-        let frozeNow = false;
-        if (assessment.freeze) {
-          frozeNow =
-            this.db
-              .prepare(
-                "INSERT INTO freezes (client, user_pseudonym, frozen_at, hits) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-              )
-              .run(hit.client, hit.userPseudonym, hit.at, assessment.hitsInWindow).changes > 0;
-          if (frozeNow) {
-            this.audit({
-              at: hit.at,
-              kind: "freeze",
-              client: hit.client,
-              subject: hit.userPseudonym,
-              detail: { hits: assessment.hitsInWindow },
-            });
-          }
+            hit.at - Math.max(rule.windowMs, rule.repeatGraceMs),
+          ) as {
+          reportId: string;
+          at: number;
+          counted: number;
+        }[]
+      ).map((r): PriorHit => ({ reportId: r.reportId, at: r.at, counted: r.counted === 1 }));
+      const assessment = assessHit(rule, prior, hit);
+      this.db
+        .prepare(
+          "INSERT INTO hits (id, client, user_pseudonym, report_id, at, counted) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .run(
+          randomUUID(),
+          hit.client,
+          hit.userPseudonym,
+          hit.reportId,
+          hit.at,
+          assessment.counted ? 1 : 0,
+        );
+      this.audit({
+        at: hit.at,
+        kind: "hit",
+        client: hit.client,
+        subject: hit.userPseudonym,
+        detail: { report_id: hit.reportId, counted: assessment.counted },
+      });
+      let frozeNow = false;
+      if (assessment.freeze) {
+        frozeNow =
+          this.db
+            .prepare(
+              "INSERT INTO freezes (client, user_pseudonym, frozen_at, hits) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            )
+            .run(hit.client, hit.userPseudonym, hit.at, assessment.hitsInWindow).changes > 0;
+        if (frozeNow) {
+          this.audit({
+            at: hit.at,
+            kind: "freeze",
+            client: hit.client,
+            subject: hit.userPseudonym,
+            detail: { hits: assessment.hitsInWindow },
+          });
         }
-        return { counted: assessment.counted, hitsInWindow: assessment.hitsInWindow, frozeNow };
-      })
-      .immediate();
+      }
+      return { counted: assessment.counted, hitsInWindow: assessment.hitsInWindow, frozeNow };
+    });
   }
 
   async listFreezes(client?: string): Promise<FreezeRecord[]> {
@@ -220,43 +225,39 @@ export class SqliteStorage implements Storage {
     actor: string,
     now: number,
   ): Promise<boolean> {
-    return this.db
-      .transaction(() => {
-        const changed = this.db
-          .prepare("DELETE FROM freezes WHERE client = ? AND user_pseudonym = ?")
-          .run(client, userPseudonym).changes;
-        // Forget the counted hits too, or the next single hit would freeze again at once.
-        this.db
-          .prepare("UPDATE hits SET counted = 0 WHERE client = ? AND user_pseudonym = ?")
-          .run(client, userPseudonym);
-        if (changed > 0) {
-          this.audit({
-            at: now,
-            kind: "unfreeze",
-            client,
-            subject: userPseudonym,
-            detail: { actor },
-          });
-        }
-        return changed > 0;
-      })
-      .immediate();
+    return this.write(() => {
+      const changed = this.db
+        .prepare("DELETE FROM freezes WHERE client = ? AND user_pseudonym = ?")
+        .run(client, userPseudonym).changes;
+      // Forget the counted hits too, or the next single hit would freeze again at once.
+      this.db
+        .prepare("UPDATE hits SET counted = 0 WHERE client = ? AND user_pseudonym = ?")
+        .run(client, userPseudonym);
+      if (changed > 0) {
+        this.audit({
+          at: now,
+          kind: "unfreeze",
+          client,
+          subject: userPseudonym,
+          detail: { actor },
+        });
+      }
+      return changed > 0;
+    });
   }
 
   async addQuotaCounts(deltas: readonly QuotaDelta[]): Promise<Map<string, number>> {
     const upsert = this.db.prepare(
       "INSERT INTO quota_counts (quota_key, window_start, count) VALUES (?, ?, ?) ON CONFLICT (quota_key, window_start) DO UPDATE SET count = count + excluded.count RETURNING count",
     );
-    return this.db
-      .transaction(() => {
-        const totals = new Map<string, number>();
-        for (const d of deltas) {
-          const row = upsert.get(d.key, d.windowStart, d.delta) as { count: number };
-          totals.set(quotaTotalKey(d.key, d.windowStart), row.count);
-        }
-        return totals;
-      })
-      .immediate();
+    return this.write(() => {
+      const totals = new Map<string, number>();
+      for (const d of deltas) {
+        const row = upsert.get(d.key, d.windowStart, d.delta) as { count: number };
+        totals.set(quotaTotalKey(d.key, d.windowStart), row.count);
+      }
+      return totals;
+    });
   }
 
   async busyQuotaCounts(
@@ -290,16 +291,14 @@ export class SqliteStorage implements Storage {
   }
 
   async prune(cutoff: number, quotaCutoff: number): Promise<number> {
-    return this.db
-      .transaction(() => {
-        let removed = this.db.prepare("DELETE FROM audit_events WHERE at < ?").run(cutoff).changes;
-        removed += this.db.prepare("DELETE FROM hits WHERE at < ?").run(cutoff).changes;
-        removed += this.db
-          .prepare("DELETE FROM quota_counts WHERE window_start < ?")
-          .run(quotaCutoff).changes;
-        return removed;
-      })
-      .immediate();
+    return this.write(() => {
+      let removed = this.db.prepare("DELETE FROM audit_events WHERE at < ?").run(cutoff).changes;
+      removed += this.db.prepare("DELETE FROM hits WHERE at < ?").run(cutoff).changes;
+      removed += this.db
+        .prepare("DELETE FROM quota_counts WHERE window_start < ?")
+        .run(quotaCutoff).changes;
+      return removed;
+    });
   }
 
   async ping(): Promise<void> {
@@ -308,6 +307,24 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     this.db.close();
+  }
+
+  /**
+   * Runs `fn` in a write transaction (BEGIN IMMEDIATE). While another connection is known
+   * to hold the database locked, fails at once instead of blocking the process again.
+   */
+  private write<T>(fn: () => T): T {
+    if (Date.now() < this.lockedUntil) {
+      throw Object.assign(new Error("the database is locked by another connection"), {
+        code: "SQLITE_BUSY",
+      });
+    }
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (e) {
+      if (isBusy(e)) this.lockedUntil = Date.now() + BUSY_BACKOFF_MS;
+      throw e;
+    }
   }
 
   private audit(event: AuditEvent): void {

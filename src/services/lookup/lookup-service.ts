@@ -58,8 +58,15 @@ export const MAX_BATCH = 100;
 const limited = (retryAfterMs: number, what: string) =>
   apiError(429, "M_LIMIT_EXCEEDED", `too many requests for this ${what}`, retryAfterMs);
 
+/** A quota refusal is logged at most this often per (quota, client or address). */
+const REFUSAL_LOG_EVERY_MS = 60_000;
+/** Addresses remembered for that; beyond it the memory starts afresh (bounded under a flood). */
+const REFUSAL_LOG_KEYS = 10_000;
+
 /** The lookup service's behaviour. */
 export class LookupService {
+  private readonly refusalLoggedAt = new Map<string, number>();
+
   constructor(private readonly deps: LookupDeps) {}
 
   /** Authenticates a caller from the header and/or body token (LJS-4: either; both must agree). */
@@ -73,7 +80,9 @@ export class LookupService {
     if (token === undefined) return err(apiError(401, "M_MISSING_TOKEN", "missing access token"));
     // Token guessing: an address with too many failures is refused before any token check.
     const guessing = limiters.badToken.check(caller.address, now());
-    if (!guessing.allowed) return err(limited(guessing.retryAfterMs, "address"));
+    if (!guessing.allowed) {
+      return err(this.refused("bad_token", undefined, caller.address, guessing.retryAfterMs));
+    }
     if (
       caller.headerToken !== undefined &&
       bodyToken !== undefined &&
@@ -107,9 +116,13 @@ export class LookupService {
 
     const at = now();
     const perClient = limiters.client.consume(client.name, at);
-    if (!perClient.allowed) return err(limited(perClient.retryAfterMs, "client"));
+    if (!perClient.allowed) {
+      return err(this.refused("client", client.name, undefined, perClient.retryAfterMs));
+    }
     const perUser = limiters.user.consume(`${client.name}\n${user.value}`, at);
-    if (!perUser.allowed) return err(limited(perUser.retryAfterMs, "user"));
+    if (!perUser.allowed) {
+      return err(this.refused("user", client.name, undefined, perUser.retryAfterMs));
+    }
     if (freezes.has(client.name, user.value)) {
       return err(
         apiError(
@@ -154,7 +167,9 @@ export class LookupService {
     }
     if (!this.deps.list.ready) return err(apiError(503, "M_UNKNOWN", "the list is not loaded yet"));
     const quota = this.deps.limiters.client.consume(client.name, this.deps.now(), parsed.length);
-    if (!quota.allowed) return err(limited(quota.retryAfterMs, "client"));
+    if (!quota.allowed) {
+      return err(this.refused("client", client.name, undefined, quota.retryAfterMs));
+    }
     const listed = new Map<Ljs4Hash, ListMatch>();
     for (const hash of parsed) {
       const match = this.deps.list.list.match(hash, client.effectiveTags);
@@ -185,6 +200,31 @@ export class LookupService {
       this.deps.logger.error({ err: { message: (e as Error).message } }, "unfreeze failed");
       return err(apiError(503, "M_UNKNOWN", "the database is unavailable; try again"));
     }
+  }
+
+  /**
+   * A quota refused a request: counted by quota and client, and logged once a minute per
+   * quota and client (or address), so an enumerating or guessing caller is visible
+   * without flooding the log (issue #6, enumeration).
+   */
+  private refused(
+    quota: "client" | "user" | "bad_token",
+    client: string | undefined,
+    address: string | undefined,
+    retryAfterMs: number,
+  ): ApiError {
+    const { metrics, logger, now } = this.deps;
+    metrics.quotaRefusals.inc({ quota, client: client ?? "" });
+    const key = `${quota}\n${client ?? address ?? ""}`;
+    const at = now();
+    const last = this.refusalLoggedAt.get(key);
+    if (last === undefined || at - last >= REFUSAL_LOG_EVERY_MS) {
+      if (this.refusalLoggedAt.size >= REFUSAL_LOG_KEYS) this.refusalLoggedAt.clear();
+      this.refusalLoggedAt.set(key, at);
+      const who = client === undefined ? { address } : { client };
+      logger.warn({ quota, ...who, retry_after_ms: retryAfterMs }, "quota exceeded");
+    }
+    return limited(retryAfterMs, quota === "bad_token" ? "address" : quota);
   }
 
   /**

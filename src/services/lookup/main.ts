@@ -15,7 +15,12 @@ import { ClientRegistry } from "./client-registry.js";
 import { FreezeCache } from "./freeze-cache.js";
 import { LookupService } from "./lookup-service.js";
 import { createLookupMetrics } from "./metrics.js";
-import { registerLookupRoutes, registerOperationsRoutes, writeLjs4Error } from "./routes.js";
+import {
+  ljs4ErrorBody,
+  registerLookupRoutes,
+  registerOperationsRoutes,
+  writeLjs4Error,
+} from "./routes.js";
 import { StateSync } from "./state-sync.js";
 
 /** The LJS-4 body limit (issue #2: over 4 KiB → 413). */
@@ -107,6 +112,7 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
   const api = createHttpServer({
     bodyLimit: LOOKUP_BODY_LIMIT,
     writeError: writeLjs4Error,
+    errorBody: ljs4ErrorBody,
     trustedProxies: cfg.trusted_proxies,
     onInternalError,
   });
@@ -118,7 +124,12 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
     await list.reloadAll();
     return { entries: list.list.size };
   };
-  const ops = createHttpServer({ bodyLimit: 1024, writeError: writeLjs4Error, onInternalError });
+  const ops = createHttpServer({
+    bodyLimit: 1024,
+    writeError: writeLjs4Error,
+    errorBody: ljs4ErrorBody,
+    onInternalError,
+  });
   registerOperationsRoutes(ops, metrics.registry, reload);
 
   const apiUrl = await listenOn(api, cfg.listen);

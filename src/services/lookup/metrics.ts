@@ -67,6 +67,12 @@ export function createLookupMetrics() {
       help: "Failed or corrupt list reloads (the last good list stays in service).",
       registers,
     }),
+    quotaRefusals: new Counter({
+      name: "redlight_quota_refusals_total",
+      help: "Requests refused by a quota (client: a client past its own quota may be enumerating the list; alert on it).",
+      labelNames: ["quota", "client"] as const,
+      registers,
+    }),
     storageErrors: new Counter({
       name: "redlight_storage_errors_total",
       help: "Database operations that failed.",

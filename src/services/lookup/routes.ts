@@ -20,15 +20,20 @@ import type { Registry } from "prom-client";
 import type { LookupService } from "./lookup-service.js";
 import type { LookupMetrics, LookupOutcome } from "./metrics.js";
 
-/** Writes an error in the LJS-4 shape: `{error: {errcode, error}, report_id: null}`. */
-export function writeLjs4Error(reply: FastifyReply, e: ApiError): FastifyReply {
-  if (e.retryAfterMs !== undefined)
-    reply.header("retry-after", String(Math.ceil(e.retryAfterMs / 1000)));
+/** An error in the LJS-4 shape: `{error: {errcode, error}, report_id: null}`. */
+export function ljs4ErrorBody(e: ApiError) {
   const error =
     e.retryAfterMs === undefined
       ? { errcode: e.errcode, error: e.error }
       : { errcode: e.errcode, error: e.error, retry_after_ms: e.retryAfterMs };
-  return reply.code(e.status).type("application/json").send({ error, report_id: null });
+  return { error, report_id: null };
+}
+
+/** Writes an error in the LJS-4 shape. */
+export function writeLjs4Error(reply: FastifyReply, e: ApiError): FastifyReply {
+  if (e.retryAfterMs !== undefined)
+    reply.header("retry-after", String(Math.ceil(e.retryAfterMs / 1000)));
+  return reply.code(e.status).type("application/json").send(ljs4ErrorBody(e));
 }
 
 const OUTCOME_BY_STATUS: Record<number, LookupOutcome> = {
