@@ -7,7 +7,13 @@ import { ljs4Hash } from "./core/hash.js";
 import { addClient, listClients, revokeClient, rotateClient } from "./cli/clients.js";
 import { CliError } from "./cli/context.js";
 import { demo } from "./cli/demo.js";
-import { printModuleConfig, serveGuard, unfreezeGuardUser } from "./cli/guard.js";
+import {
+  checkText,
+  hashTerms,
+  printModuleConfig,
+  serveGuard,
+  unfreezeGuardUser,
+} from "./cli/guard.js";
 import { listFreezes, unfreeze } from "./cli/freezes.js";
 import * as list from "./cli/list.js";
 import { serveLookup } from "./cli/serve.js";
@@ -101,7 +107,9 @@ function program(): Command {
   // `redlight guard` runs the guard; its subcommands act on accounts and print config.
   const guard = cli
     .command("guard")
-    .description("run the guard: Synapse join and invite gate with an alert room")
+    .description(
+      "run the guard: Synapse join, invite and publish gate, room directory guard, alert room",
+    )
     .addOption(configOption())
     .action(serveGuard);
   guard
@@ -117,6 +125,17 @@ function program(): Command {
     .addOption(configOption())
     .option("--guard-url <url>", "how Synapse reaches the guard (default: http://<guard.listen>)")
     .action((_options: unknown, command: Command) => printModuleConfig(command.optsWithGlobals()));
+  guard
+    .command("hash-terms <file>")
+    .description("print SHA-256 digests of a plain term list (- for stdin), for format: sha256")
+    .action((file: string) => hashTerms(file));
+  guard
+    .command("check-text <text>")
+    .description("say whether a text matches the term lists (list id and harms, never the term)")
+    .addOption(configOption())
+    .action((text: string, _options: unknown, command: Command) =>
+      checkText(text, command.optsWithGlobals()),
+    );
   return cli;
 }
 

@@ -77,7 +77,7 @@ describe("the guard on a real Synapse", () => {
       fail_mode: { user_may_join_room: "closed", user_may_invite: "open" },
       cache: { clean_ttl: "500ms" },
       freeze: { suspend_account: true },
-      invites: { term_lists: [{ id: "fruit", harms: ["m.spam"], terms_file: "./terms.txt" }] },
+      terms: [{ id: "fruit", harms: ["m.spam"], file: "./terms.txt" }],
       messages: {
         join_refused: { en: JOIN_REFUSED, de: JOIN_REFUSED_DE },
         account_restricted: { en: RESTRICTED },

@@ -2,10 +2,13 @@
  * `redlight guard …`: runs the guard, unfreezes an account, prints the Synapse module
  * config. Thin: the behaviour lives in src/services/guard/.
  */
+import { readFileSync } from "node:fs";
 import type { Config, GuardConfig } from "../config/schema.js";
 import { parseUserId } from "../core/ids.js";
+import { hashTerm, normaliseTokens } from "../core/text/index.js";
 import { antispamModuleYaml } from "../services/guard/module-config.js";
 import { unfreezeStandalone } from "../services/guard/standalone-unfreeze.js";
+import { loadTermMatcher, readLines } from "../services/guard/term-lists.js";
 import { CliError, loadConfig, say } from "./context.js";
 import { runServices } from "./serve.js";
 
@@ -66,4 +69,44 @@ export async function unfreezeGuardUser(
 export function printModuleConfig(options: { config?: string; guardUrl?: string }): void {
   const config = loadGuardConfig(options.config);
   process.stdout.write(antispamModuleYaml(config.guard, options.guardUrl));
+}
+
+/**
+ * Prints the SHA-256 digests of a plain term list (file, or stdin with "-") for a
+ * `format: sha256` list, so the terms need not sit on the guard's disk in clear. The
+ * `max_words` the list needs goes to stderr.
+ */
+export function hashTerms(file: string): void {
+  const lines =
+    file === "-"
+      ? readFileSync(0, "utf8")
+          .split(/\r?\n/)
+          .map((l) => l.trim())
+          .filter((l) => l !== "" && !l.startsWith("#"))
+      : readLines(file);
+  let maxWords = 1;
+  const out = ["# sha256 term digests (redlight guard hash-terms)"];
+  for (const term of lines) {
+    maxWords = Math.max(maxWords, normaliseTokens(term).length);
+    out.push(...hashTerm(term));
+  }
+  process.stdout.write(`${out.join("\n")}\n`);
+  say(`${lines.length} terms hashed; set max_words: ${Math.min(maxWords, 16)} for this list`);
+}
+
+/**
+ * Checks a text against the configured term lists, as a directory search would be: prints
+ * the list id and harms of a match (never which term), for operators testing their lists.
+ */
+export function checkText(text: string, options: { config?: string }): void {
+  const config = loadGuardConfig(options.config);
+  let matcher;
+  try {
+    matcher = loadTermMatcher(config.guard.terms);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const match = matcher?.match(text);
+  if (match === undefined || !match.matched) return say("no match: the search would run");
+  say(`match: term list ${match.listId}, harms ${match.harms.join(", ") || "(none)"}`);
 }

@@ -11,6 +11,8 @@ import { configSchema, type Config, type GuardConfig } from "./schema.js";
 
 /** Validates an already-parsed config document; `baseDir` anchors relative paths. */
 export function parseConfig(document: unknown, baseDir: string): Result<Config, string> {
+  const moved = movedKey(document);
+  if (moved !== undefined) return err(moved);
   const parsed = configSchema.safeParse(document ?? {});
   if (!parsed.success) return err(z.prettifyError(parsed.error));
   return ok(resolvePaths(parsed.data, baseDir));
@@ -68,18 +70,30 @@ function resolveGuardPaths(guard: GuardConfig, baseDir: string): GuardConfig {
       ? {}
       : { admin_token_file: at(guard.admin_token_file) }),
     lookup: { ...guard.lookup, api_token_file: at(guard.lookup.api_token_file) },
-    invites: {
-      ...guard.invites,
-      term_lists: guard.invites.term_lists.map((list) => ({
-        ...list,
-        terms_file: at(list.terms_file),
-        ...(list.allow_file === undefined ? {} : { allow_file: at(list.allow_file) }),
-      })),
-    },
+    terms: guard.terms.map((list) => ({
+      ...list,
+      file: at(list.file),
+      ...(list.allow_file === undefined ? {} : { allow_file: at(list.allow_file) }),
+    })),
+    ...(guard.text_check_key_file === undefined
+      ? {}
+      : { text_check_key_file: at(guard.text_check_key_file) }),
     ...(guard.alerts === undefined
       ? {}
       : { alerts: { ...guard.alerts, access_token_file: at(guard.alerts.access_token_file) } }),
   };
+}
+
+/** A readable message for keys that moved (the schema alone would say "unrecognized key"). */
+function movedKey(document: unknown): string | undefined {
+  const at = (value: unknown, key: string): unknown =>
+    typeof value === "object" && value !== null
+      ? (value as Record<string, unknown>)[key]
+      : undefined;
+  if (at(at(at(document, "guard"), "invites"), "term_lists") !== undefined) {
+    return "guard.invites.term_lists moved to guard.terms (and each list's terms_file is now file): the same lists serve invites, publishing and the room directory";
+  }
+  return undefined;
 }
 
 function resolveSqlite(url: string, at: (p: string) => string): string {

@@ -18,6 +18,8 @@ export const ERROR_CATALOGUE = {
   M_UNKNOWN: "The service cannot answer right now (for example no list is loaded yet).",
   LOJ_ACCOUNT_FROZEN:
     "The user pseudonym is frozen after repeated hits on listed rooms; every lookup fails until the client unfreezes it.",
+  "ORG.MATRIX.MSC4387_SAFETY":
+    "MSC4387 M_SAFETY (unstable): the request was refused for safety; `harms` names why, `error` offers help.",
 } as const;
 
 /** A documented error code. */

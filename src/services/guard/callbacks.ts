@@ -7,6 +7,7 @@ import { parseRoomId, parseUserId, type RoomId, type UserId } from "../../core/i
 import { err, ok, type Result } from "../../core/result.js";
 import type { InviteAttempt } from "./invite-gate.js";
 import type { JoinAttempt } from "./join-gate.js";
+import type { PublishAttempt } from "./publish-gate.js";
 import type { RoomTexts } from "./synapse-admin.js";
 
 type Body = Readonly<Record<string, unknown>>;
@@ -40,6 +41,11 @@ export function decodeLocalInvite(body: Body): Result<InviteAttempt, string> {
     room: inviter.value.room,
     remote: false,
   });
+}
+
+/** `user_may_publish_room`: `{user_id, room_id}`. */
+export function decodePublish(body: Body): Result<PublishAttempt, string> {
+  return ids(body["user_id"], body["room_id"]);
 }
 
 /**

@@ -6,12 +6,18 @@
  */
 import type { Result } from "../../core/result.js";
 import type { Logger } from "../../observability/logger.js";
-import { decodeFederatedInvite, decodeJoin, decodeLocalInvite } from "./callbacks.js";
+import {
+  decodeFederatedInvite,
+  decodeJoin,
+  decodeLocalInvite,
+  decodePublish,
+} from "./callbacks.js";
 import type { InviteGate } from "./invite-gate.js";
 import type { FailMode, JoinGate } from "./join-gate.js";
 import type { RefusalMessages, WireAnswer } from "./messages.js";
 import { ALLOW } from "./messages.js";
 import type { GuardMetrics } from "./metrics.js";
+import type { PublishGate } from "./publish-gate.js";
 import type { Reactions } from "./reactions.js";
 import { GATED_CALLBACKS, allow, refuse, type Decision, type GatedCallback } from "./verdict.js";
 
@@ -19,6 +25,7 @@ import { GATED_CALLBACKS, allow, refuse, type Decision, type GatedCallback } fro
 export interface GuardServiceDeps {
   readonly join: JoinGate;
   readonly invite: InviteGate;
+  readonly publish: PublishGate;
   readonly messages: RefusalMessages;
   readonly reactions: Reactions;
   readonly failModes: Readonly<Record<GatedCallback, FailMode>>;
@@ -80,6 +87,12 @@ export class GuardService {
           return invite.ok
             ? await this.deps.invite.decide(invite.value)
             : this.malformed(callback, invite.error);
+        }
+        case "user_may_publish_room": {
+          const publish = decodePublish(body.value);
+          return publish.ok
+            ? await this.deps.publish.decide(publish.value)
+            : this.malformed(callback, publish.error);
         }
       }
     } catch (e) {

@@ -2,7 +2,7 @@
  * Composition root of the guard: builds the object graph from config and starts it. No
  * decisions live here.
  */
-import { durationMs, type Config, type GuardConfig } from "../../config/schema.js";
+import { durationMs, type Config } from "../../config/schema.js";
 import { readSecretFile } from "../../config/secrets.js";
 import { keyedUserPseudonym } from "../../core/hash.js";
 import type { RoomId, UserId } from "../../core/ids.js";
@@ -10,10 +10,9 @@ import { createHttpServer } from "../../http/fastify.js";
 import { listenOn } from "../../http/listen.js";
 import { backgroundRunner } from "../../observability/background.js";
 import type { Logger } from "../../observability/logger.js";
-import { commandReply } from "./alerts/alert-text.js";
-import { LogOnlyAlertSink, MatrixAlertSender, type AlertSink } from "./alerts/alert-sender.js";
-import { CommandListener } from "./alerts/command-listener.js";
 import { InviteSummary } from "./alerts/invite-summary.js";
+import { searchRedirector, startDirectory, type DirectoryHandle } from "./directory/compose.js";
+import { TextCheck } from "./directory/text-check.js";
 import { FrozenAccounts } from "./frozen-accounts.js";
 import { GuardService } from "./guard-service.js";
 import { InviteGate } from "./invite-gate.js";
@@ -25,11 +24,13 @@ import { matrixCaller } from "./matrix-http.js";
 import { AdminApiFacts, UNKNOWN_MEMBERSHIP } from "./membership.js";
 import { RefusalMessages } from "./messages.js";
 import { createGuardMetrics } from "./metrics.js";
+import { PublishGate } from "./publish-gate.js";
 import { Reactions } from "./reactions.js";
 import {
   callbackErrorWriter,
   registerCallbackRoutes,
   registerOperationsRoutes,
+  registerTextCheckRoute,
   writeGuardError,
 } from "./routes.js";
 import { SynapseAdmin } from "./synapse-admin.js";
@@ -37,6 +38,7 @@ import { loadTermMatcher } from "./term-lists.js";
 import { Unfreezer } from "./unfreeze.js";
 import { CleanVerdictCache } from "./verdict-cache.js";
 import type { GuardEvent } from "./verdict.js";
+import { adminCaller, alertSink, commandListener } from "./wiring.js";
 
 /** Callback bodies are small; a federated invite with its stripped state stays far below. */
 export const GUARD_BODY_LIMIT = 256 * 1024;
@@ -48,6 +50,8 @@ export interface GuardHandle {
   /** `http://host:port` of the callback listener. */
   readonly url: string;
   readonly operationsUrl: string;
+  /** The room directory proxy's listener, when `guard.directory` is configured. */
+  readonly directoryUrl: string | undefined;
   /** Resolves when queued alerts are sent or given up (tests). */
   alertsIdle(): Promise<void>;
   /** Stops listening, posts the last invite summary, stops the alert bot. */
@@ -69,7 +73,8 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
   }
   const pseudonym = (user: UserId) => keyedUserPseudonym(pseudonymSecret, user);
 
-  const admin = adminApi(guard, logger);
+  const adminCall = adminCaller(guard, logger);
+  const admin = adminCall === undefined ? undefined : new SynapseAdmin(adminCall);
   const facts =
     admin === undefined
       ? UNKNOWN_MEMBERSHIP
@@ -81,7 +86,11 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
   const alerts = alertSink(guard, metrics, logger);
   const reactions = new Reactions({
     alerts: alerts.sink,
-    style: { includeRoomId: guard.alerts?.include_room_id ?? false, failModes: guard.fail_mode },
+    style: {
+      includeRoomId: guard.alerts?.include_room_id ?? false,
+      failModes: guard.fail_mode,
+      ...(guard.directory === undefined ? {} : { directoryFailMode: guard.directory.fail_mode }),
+    },
     inviteSummary: new InviteSummary(),
     suspender,
     runInBackground,
@@ -109,7 +118,7 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
         if (outcome === "unsupported" && !checkUnsupportedWarned) {
           checkUnsupportedWarned = true;
           logger.warn(
-            "the lookup service refuses the batch check (no `directory` scope?): users found inside listed rooms are not reported",
+            "the lookup service refuses the batch check (no `directory` scope?): users found inside listed rooms are not reported, publications and directory rooms follow their fail modes",
           );
         }
       },
@@ -120,6 +129,8 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
   const frozen = new FrozenAccounts(durationMs(guard.cache.frozen_recheck));
   const cache = new CleanVerdictCache(durationMs(guard.cache.clean_ttl), guard.cache.max_entries);
   const noteFailMode = (mode: "open" | "closed") => lookup.noteFailModeDecision(mode);
+  // One matcher for invites, publishing, the directory and the text check.
+  const terms = loadTermMatcher(guard.terms);
   const join = new JoinGate({
     lookup,
     frozen,
@@ -140,7 +151,7 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
       denyServers: guard.invites.deny_servers,
       allowIpLiterals: guard.invites.allow_ip_literals,
     }),
-    terms: loadTermMatcher(guard.invites.term_lists),
+    terms,
     roomTexts: facts,
     pseudonym,
     failMode: {
@@ -150,9 +161,17 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
     now,
     noteFailMode,
   });
+  const publish = new PublishGate({
+    lookup,
+    terms,
+    roomTexts: facts,
+    failMode: guard.fail_mode.user_may_publish_room,
+    noteFailMode,
+  });
   const service = new GuardService({
     join,
     invite,
+    publish,
     messages: new RefusalMessages(guard.messages),
     reactions,
     failModes: guard.fail_mode,
@@ -184,10 +203,37 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
   registerCallbackRoutes(api, service, readSecretFile(guard.antispam_secret_file), () => ({
     lookup_reachable: !lookup.degraded,
   }));
+  const redirector = searchRedirector(guard, terms);
+  if (guard.text_check_key_file !== undefined) {
+    const key = readSecretFile(guard.text_check_key_file);
+    registerTextCheckRoute(api, new TextCheck(redirector, metrics), key);
+  }
   const ops = createHttpServer({ bodyLimit: 4096, writeError: writeGuardError, onInternalError });
   registerOperationsRoutes(ops, metrics.registry, unfreezer);
-  const url = await listenOn(api, guard.listen);
-  const operationsUrl = await listenOn(ops, guard.metrics_listen);
+  const closeListeners = () => Promise.all([api.close(), ops.close()]);
+  let url: string, operationsUrl: string, directory: DirectoryHandle | undefined;
+  try {
+    url = await listenOn(api, guard.listen);
+    operationsUrl = await listenOn(ops, guard.metrics_listen);
+    directory = await startDirectory({
+      guard,
+      terms,
+      redirector,
+      lookup,
+      anonymous: matrixCaller(guard.homeserver_url, "", 10_000),
+      admin: adminCall,
+      alerts: alerts.sink,
+      metrics,
+      logger,
+      runInBackground,
+      now,
+      onInternalError,
+    });
+  } catch (e) {
+    // A listener that could not bind must not leave the others (or the alert bot) running.
+    await Promise.all([closeListeners(), alerts.stop()]);
+    throw e;
+  }
 
   const summaryMs = durationMs(guard.alerts?.invite_summary_interval ?? "1m");
   const timers = [
@@ -213,74 +259,14 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
   return {
     url,
     operationsUrl,
+    directoryUrl: directory?.url,
     alertsIdle: () => alerts.idle(),
     async stop() {
       for (const timer of timers) clearInterval(timer);
-      await Promise.all([api.close(), ops.close(), commands?.stop()]);
+      await Promise.all([api.close(), ops.close(), directory?.stop(), commands?.stop()]);
       reactions.flushInviteSummary(summaryMs);
       await alerts.stop();
       logger.info("guard stopped");
     },
   };
-}
-
-function adminApi(guard: GuardConfig, logger: Logger): SynapseAdmin | undefined {
-  if (guard.admin_token_file === undefined) {
-    if (guard.freeze.suspend_account)
-      logger.warn("freeze.suspend_account needs guard.admin_token_file; no suspensions");
-    return undefined;
-  }
-  const token = readSecretFile(guard.admin_token_file);
-  return new SynapseAdmin(
-    matrixCaller(guard.homeserver_url, token, durationMs(guard.admin_api_timeout)),
-  );
-}
-
-function alertSink(
-  guard: GuardConfig,
-  metrics: ReturnType<typeof createGuardMetrics>,
-  logger: Logger,
-) {
-  if (guard.alerts === undefined) {
-    const sink: AlertSink = new LogOnlyAlertSink((kind, text) =>
-      logger.warn({ alert: kind }, text),
-    );
-    return { sink, call: undefined, idle: () => Promise.resolve(), stop: () => Promise.resolve() };
-  }
-  const call = matrixCaller(
-    guard.homeserver_url,
-    readSecretFile(guard.alerts.access_token_file),
-    10_000,
-  );
-  const sender = new MatrixAlertSender({
-    call,
-    roomId: guard.alerts.room_id,
-    onOutcome: (kind, outcome, reason) => {
-      metrics.alerts.inc({ kind, outcome });
-      if (outcome === "failed" || outcome === "dropped")
-        logger.error({ alert: kind, reason }, "alert not delivered");
-    },
-  });
-  return { sink: sender as AlertSink, call, idle: () => sender.idle(), stop: () => sender.stop() };
-}
-
-function commandListener(
-  guard: GuardConfig,
-  call: ReturnType<typeof matrixCaller> | undefined,
-  unfreezer: Unfreezer,
-  alerts: AlertSink,
-  logger: Logger,
-): CommandListener | undefined {
-  if (guard.alerts === undefined || call === undefined || !guard.alerts.commands) return undefined;
-  return new CommandListener({
-    call,
-    roomId: guard.alerts.room_id,
-    unfreeze: async (user, actor) => {
-      const outcome = await unfreezer.unfreeze(user, actor, "alert_room");
-      // On success the "Account unfrozen" alert is the reply.
-      return outcome.ok ? undefined : `${actor}: ${outcome.error}`;
-    },
-    reply: (text) => alerts.post("command_reply", commandReply(text)),
-    log: (message, detail) => logger.info(detail ?? {}, message),
-  });
 }

@@ -20,14 +20,15 @@ export type MatrixCall = (
   options?: { readonly timeoutMs?: number; readonly signal?: AbortSignal },
 ) => Promise<Result<MatrixAnswer, string>>;
 
-/** A MatrixCall bound to a homeserver, a token and a default timeout. */
+/** A MatrixCall bound to a homeserver, a token ("" for none) and a default timeout. */
 export function matrixCaller(baseUrl: string, token: string, defaultTimeoutMs: number): MatrixCall {
   const base = baseUrl.replace(/\/+$/, "");
   return async (method, path, body, options = {}) => {
     const timeout = AbortSignal.timeout(options.timeoutMs ?? defaultTimeoutMs);
     const signal =
       options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    const headers: Record<string, string> =
+      token === "" ? {} : { authorization: `Bearer ${token}` };
     if (body !== undefined) headers["content-type"] = "application/json";
     try {
       const init: RequestInit = { method, headers, signal };

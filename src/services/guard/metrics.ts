@@ -73,6 +73,47 @@ export function createGuardMetrics() {
       help: "Rooms in the clean verdict cache.",
       registers,
     }),
+    // The room directory guard (issue 4): counts only, never a term or who searched.
+    searchesRedirected: new Counter({
+      name: "redlight_guard_searches_redirected_total",
+      help: "Searches answered with help instead of results, by term list, harm and surface (directory, text_check).",
+      labelNames: ["list", "harm", "surface"] as const,
+      registers,
+    }),
+    directoryRoomsFiltered: new Counter({
+      name: "redlight_guard_directory_rooms_filtered_total",
+      help: "Rooms left out of directory pages, by reason (listed, room_terms, not_curated, unchecked, malformed).",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
+    directoryShownUnchecked: new Counter({
+      name: "redlight_guard_directory_rooms_shown_unchecked_total",
+      help: "Rooms shown although the lookup service could not check them (directory.fail_mode show).",
+      registers,
+    }),
+    directoryRequests: new Counter({
+      name: "redlight_guard_directory_requests_total",
+      help: "Directory proxy requests by API (client, federation) and outcome.",
+      labelNames: ["api", "outcome"] as const,
+      registers,
+    }),
+    directoryUpstreamSeconds: new Histogram({
+      name: "redlight_guard_directory_upstream_duration_seconds",
+      help: "Time the homeserver took to answer a forwarded directory request.",
+      labelNames: ["api"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
+      registers,
+    }),
+    directoryChecksOverBudget: new Counter({
+      name: "redlight_guard_directory_checks_over_budget_total",
+      help: "Batch checks not asked because directory.max_checks_per_minute was used up.",
+      registers,
+    }),
+    directoryCachedVerdicts: new Gauge({
+      name: "redlight_guard_directory_cached_verdicts",
+      help: "Rooms with a cached directory verdict.",
+      registers,
+    }),
   };
 }
 

@@ -24,7 +24,7 @@ export interface ReactionsDeps {
   readonly onSuspension?: (result: "ok" | "failed") => void;
 }
 
-/** "User found inside a listed room" is reported once per user and room per day. */
+/** "User inside a listed room" and "Publication refused" are reported once per user and room per day. */
 const FOUND_INSIDE_QUIET_MS = 24 * 3_600_000;
 const FOUND_INSIDE_TRACKED = 10_000;
 
@@ -66,6 +66,13 @@ export class Reactions {
         logger.warn(
           { user: event.user, report: event.listed.reportId },
           "user found inside a listed room",
+        );
+        break;
+      case "publish_refused":
+        if (!this.firstReportToday(`publish\n${event.user}\n${event.room}`)) return;
+        logger.info(
+          { user: event.user, reason: event.reason, report: event.listed?.reportId },
+          "publication refused",
         );
         break;
       case "join_refused":

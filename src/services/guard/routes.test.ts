@@ -13,6 +13,7 @@ import { InviteGate } from "./invite-gate.js";
 import { ServerPolicy } from "./invite-policy.js";
 import { JoinGate } from "./join-gate.js";
 import { MSC4176_MESSAGES, RefusalMessages } from "./messages.js";
+import { PublishGate } from "./publish-gate.js";
 import { createGuardMetrics } from "./metrics.js";
 import { Reactions } from "./reactions.js";
 import { callbackErrorWriter, registerCallbackRoutes, secretMatches } from "./routes.js";
@@ -69,6 +70,12 @@ describe("guard callback routes", () => {
         pseudonym,
         failMode: guard.fail_mode.user_may_join_room,
         now: Date.now,
+      }),
+      publish: new PublishGate({
+        lookup,
+        terms: undefined,
+        roomTexts: facts,
+        failMode: guard.fail_mode.user_may_publish_room,
       }),
       invite: new InviteGate({
         lookup,
@@ -193,6 +200,26 @@ describe("guard callback routes", () => {
     expect((await app.inject({ method: "GET", url: "/nowhere" })).json()).toMatchObject({
       errcode: "M_UNRECOGNIZED",
     });
+  });
+
+  it("refuses publishing a listed room with the publish text, alerts, and fails closed by default", async () => {
+    await start({ messages: { publish_refused: { en: "Not in the directory." } } });
+    const publish = (room: string) =>
+      post("user_may_publish_room", { user_id: "@o:example.org", room_id: room });
+    const refused = await publish(LISTED);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({
+      errcode: "M_FORBIDDEN",
+      error: "Not in the directory.",
+    });
+    expect(alerts.posted.map((a) => a.kind)).toEqual(["publish_refused"]);
+    expect(alerts.posted[0]?.text.plain).toBe(
+      "Publication refused: @o:example.org tried to publish a listed room in the room directory (report report-1; tags csam).",
+    );
+    expect([(await publish("!clean-3:example.org")).statusCode]).toEqual([200]);
+    lookup.down = "timeout";
+    expect((await publish("!clean-4:example.org")).statusCode).toBe(403);
+    expect((await post("user_may_publish_room", { user_id: 1 })).statusCode).toBe(403);
   });
 
   it("uses M_LIMIT_EXCEEDED with retry_after_ms when the lookup service rate-limits", async () => {

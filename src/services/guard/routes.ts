@@ -7,9 +7,18 @@
  *          user_may_join_room               join gate
  *          user_may_invite                  invite gate (local inviter)
  *          federated_user_may_invite        invite gate (remote inviter, stripped state)
+ *          user_may_publish_room            publish gate (room directory)
  *          anything else                    200 {} (never fail closed on an unknown callback)
+ *     POST /_policyserv/v1/check/text       term check of a raw text, bearer text_check_key_file
+ *                                           (Synapse's proposed `safety_policy`); 200 {} or 400
+ *                                           ORG.MATRIX.MSC4387_SAFETY; absent without the key
  *     GET  /health                          process is up
  *     GET  /ready                           200 while the lookup service answers, else 503
+ *   Directory listener (guard.directory.listen; the reverse proxy routes only these here)
+ *     GET|POST|… /_matrix/client/{api/v1,r0,v3,unstable}/publicRooms
+ *     GET|POST|… /_matrix/federation/v1/publicRooms
+ *                                           forwarded to the homeserver; a matching search
+ *                                           is answered with help, pages are filtered
  *   Operations listener (guard.metrics_listen; keep private)
  *     GET  /metrics                         Prometheus metrics
  *     POST /admin/unfreeze {user_id}        unfreeze (used by `redlight guard unfreeze`)
@@ -26,6 +35,12 @@ import { parseUserId } from "../../core/ids.js";
 import { err } from "../../core/result.js";
 import { bearerToken, jsonObjectBody } from "../../http/body.js";
 import { rejectOtherMethods } from "../../http/fastify.js";
+import {
+  OWN_ANSWER_HEADERS,
+  type DirectoryApi,
+  type DirectoryService,
+} from "./directory/directory-service.js";
+import { TEXT_CHECK_PATH, type TextCheck } from "./directory/text-check.js";
 import type { GuardService } from "./guard-service.js";
 import type { Unfreezer } from "./unfreeze.js";
 
@@ -49,6 +64,15 @@ export function secretMatches(presented: string | undefined, expected: string): 
 /** Writes a plain JSON error (non-callback paths). */
 export function writeGuardError(reply: FastifyReply, e: ApiError): FastifyReply {
   return reply.code(e.status).type("application/json").send({ errcode: e.errcode, error: e.error });
+}
+
+/**
+ * Writes a Matrix error on the directory listener, with the CORS headers Synapse sends
+ * (a web client must be able to read it).
+ */
+export function writeDirectoryError(reply: FastifyReply, e: ApiError): FastifyReply {
+  for (const [name, value] of OWN_ANSWER_HEADERS) reply.header(name, value);
+  return reply.code(e.status).send({ errcode: e.errcode, error: e.error });
 }
 
 /**
@@ -123,4 +147,62 @@ export function registerOperationsRoutes(
     });
   });
   rejectOtherMethods(app, "/admin/unfreeze", ["POST"], writeGuardError);
+}
+
+/**
+ * The paths of the directory listener. Synapse serves the client endpoint under four
+ * prefixes (`client_patterns(..., v1=True)`); a reverse proxy that routed only some of
+ * them to the guard would leave a way around it (docs/directory.md).
+ */
+export const DIRECTORY_PATHS: Readonly<Record<string, DirectoryApi>> = {
+  "/_matrix/client/api/v1/publicRooms": "client",
+  "/_matrix/client/r0/publicRooms": "client",
+  "/_matrix/client/v3/publicRooms": "client",
+  "/_matrix/client/unstable/publicRooms": "client",
+  "/_matrix/federation/v1/publicRooms": "federation",
+};
+
+/** Registers the directory listener's routes: every method is forwarded. */
+export function registerDirectoryRoutes(app: FastifyInstance, service: DirectoryService): void {
+  for (const [url, api] of Object.entries(DIRECTORY_PATHS)) {
+    app.route({
+      method: ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"],
+      url,
+      handler: async (request, reply) => {
+        // The homeserver call is abandoned when the client goes away.
+        const gone = new AbortController();
+        reply.raw.on("close", () => {
+          if (!reply.raw.writableFinished) gone.abort();
+        });
+        const answer = await service.handle({
+          api,
+          method: request.method,
+          rawUrl: request.raw.url ?? url,
+          headers: request.headers,
+          body: Buffer.isBuffer(request.body) ? request.body : undefined,
+          peer: request.socket.remoteAddress,
+          signal: gone.signal,
+        });
+        reply.code(answer.status);
+        for (const [name, value] of answer.headers) reply.header(name, value);
+        return reply.send(answer.body);
+      },
+    });
+  }
+}
+
+/** Registers the text check on the callback listener (bearer `key`). */
+export function registerTextCheckRoute(app: FastifyInstance, check: TextCheck, key: string): void {
+  app.post(TEXT_CHECK_PATH, async (request, reply) => {
+    const presented = bearerToken(request.headers.authorization);
+    if (presented === undefined)
+      return writeGuardError(reply, apiError(401, "M_MISSING_TOKEN", "a bearer key is required"));
+    if (!secretMatches(presented, key))
+      return writeGuardError(reply, apiError(401, "M_UNKNOWN_TOKEN", "unknown key"));
+    const text = Buffer.isBuffer(request.body) ? request.body.toString("utf8") : "";
+    const language = request.headers["accept-language"];
+    const answer = check.answer(text, Array.isArray(language) ? language.join(",") : language);
+    return reply.code(answer.status).type("application/json").send(answer.body);
+  });
+  rejectOtherMethods(app, TEXT_CHECK_PATH, ["POST"], writeGuardError);
 }

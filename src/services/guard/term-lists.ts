@@ -1,14 +1,13 @@
 /**
- * Loads the operator's term lists (`guard.invites.term_lists`) into the evasion-resistant
- * TermMatcher of `src/core/text`. No terms ship with Redlight (reference, "Term lists").
- * A list can be kept as SHA-256 digests (`format: sha256`, made with `hashTerm`), so the
- * terms need not sit on the guard's disk in clear.
+ * Loads the operator's term lists (`guard.terms`) into the evasion-resistant TermMatcher
+ * of `src/core/text`. One matcher serves invites, publishing, the room directory and the
+ * text check. No terms ship with Redlight (reference, "Term lists"). A list can be kept
+ * as SHA-256 digests (`format: sha256`, made with `hashTerm`), so the terms need not sit
+ * on the guard's disk in clear.
  */
 import { readFileSync } from "node:fs";
-import type { GuardConfig } from "../../config/schema.js";
+import { termListId, type TermListConfig } from "../../config/directory-schema.js";
 import { TermMatcher, type TermList } from "../../core/text/index.js";
-
-type TermListConfig = GuardConfig["invites"]["term_lists"][number];
 
 /** The non-empty, non-comment lines of a file. */
 export function readLines(path: string): string[] {
@@ -28,9 +27,13 @@ export function readLines(path: string): string[] {
 
 /** One configured list as the matcher takes it. */
 export function termList(config: TermListConfig): TermList {
-  const lines = readLines(config.terms_file);
+  const lines = readLines(config.file);
   const allow = config.allow_file === undefined ? undefined : readLines(config.allow_file);
-  const base = { id: config.id, harms: config.harms, ...(allow === undefined ? {} : { allow }) };
+  const base = {
+    id: termListId(config),
+    harms: config.harms,
+    ...(allow === undefined ? {} : { allow }),
+  };
   if (config.format === "plain") return { ...base, terms: lines };
   return { ...base, hashedTerms: { sha256: lines, maxWords: config.max_words } };
 }
@@ -41,6 +44,6 @@ export function loadTermMatcher(lists: readonly TermListConfig[]): TermMatcher |
   try {
     return new TermMatcher(lists.map(termList));
   } catch (e) {
-    throw new Error(`guard.invites.term_lists: ${(e as Error).message}`);
+    throw new Error(`guard.terms: ${(e as Error).message}`);
   }
 }

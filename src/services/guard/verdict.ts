@@ -11,13 +11,19 @@ export const GATED_CALLBACKS = [
   "user_may_join_room",
   "user_may_invite",
   "federated_user_may_invite",
+  "user_may_publish_room",
 ] as const;
 /** A callback the guard decides. */
 export type GatedCallback = (typeof GATED_CALLBACKS)[number];
 
 /** Which refusal text the user (or inviting server) sees; see `guard.messages`. */
 export type MessageKind =
-  "join_refused" | "account_restricted" | "invite_refused" | "rate_limited" | "unavailable";
+  | "join_refused"
+  | "account_restricted"
+  | "invite_refused"
+  | "publish_refused"
+  | "rate_limited"
+  | "unavailable";
 
 /** Why a request was allowed (a metrics label). */
 export type AllowReason = "clean" | "cached_clean" | "already_joined" | "fail_open" | "not_checked";
@@ -82,6 +88,16 @@ export type GuardEvent =
       readonly user: UserId;
       readonly room: RoomId;
       readonly listed: ListedRoom;
+    }
+  | {
+      readonly kind: "publish_refused";
+      readonly user: UserId;
+      readonly room: RoomId;
+      readonly reason: "listed" | "room_terms";
+      /** Set for a listed room. */
+      readonly listed?: ListedRoom;
+      /** The term list that matched the room's name or topic. */
+      readonly listId?: string;
     }
   | {
       readonly kind: "invite_refused";

@@ -17,6 +17,8 @@ export interface AlertStyle {
   readonly includeRoomId: boolean;
   /** The fail mode of each gated callback, named in the "degraded" alert. */
   readonly failModes: Readonly<Record<string, "open" | "closed">>;
+  /** The room directory's fail mode, when the directory guard runs. */
+  readonly directoryFailMode?: "hide" | "show";
 }
 
 const escapeHtml = (s: string) =>
@@ -100,15 +102,33 @@ export function eventAlert(
           ([callback, mode]) => `${callback} ${mode === "open" ? "allowed unchecked" : "refused"}`,
         )
         .join(", ");
+      const directory =
+        style.directoryFailMode === undefined
+          ? ""
+          : `, room directory: rooms never checked ${style.directoryFailMode === "hide" ? "hidden" : "shown"}`;
       return compose(
         "Protection degraded",
-        `the lookup service does not answer (${event.reason}). Until it does: ${modes}.`,
+        `the lookup service does not answer (${event.reason}). Until it does: ${modes}${directory}.`,
       );
     }
     case "lookup_recovered":
       return compose(
         "Protection restored",
         `the lookup service answers again after ${humanDuration(event.downMs)}. Meanwhile ${event.allowedUnchecked} decision(s) were allowed unchecked and ${event.refusedUnchecked} refused by fail mode.`,
+      );
+    case "publish_refused":
+      return compose(
+        "Publication refused",
+        { code: event.user },
+        " tried to publish ",
+        ...(event.listed !== undefined
+          ? ["a listed room in the room directory (", ...listing(event.listed), ")."]
+          : [
+              "a room whose name or topic matches term list ",
+              { code: event.listId ?? "?" },
+              " in the room directory.",
+            ]),
+        ...roomPart(style, event.room),
       );
     case "invite_refused":
       return undefined;

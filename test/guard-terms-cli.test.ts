@@ -1,0 +1,81 @@
+/**
+ * The term-list commands of `redlight guard` as an operator runs them: hashing a plain
+ * list for `format: sha256`, and checking a text against the configured lists (the
+ * hashed list must match exactly what the plain one does).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const TSX = new URL("../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
+let dir: string;
+
+function redlight(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, ["--import", TSX, join(ROOT, "src/main.ts"), ...args], {
+    cwd: dir,
+    input,
+    encoding: "utf8",
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "redlight-terms-cli-"));
+  writeFileSync(join(dir, "plain.txt"), "# synthetic, benign\npineapple\nblue turnip\n");
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("redlight guard hash-terms and check-text", () => {
+  it("hashes a plain list into a list that matches the same texts, never printing a term", () => {
+    const hashed = redlight(["guard", "hash-terms", "-"], "pineapple\nblue turnip\n");
+    expect(hashed.status).toBe(0);
+    expect(hashed.stdout).not.toMatch(/pineapple|turnip/);
+    expect(hashed.stderr).toContain("2 terms hashed; set max_words: 2");
+    expect(redlight(["guard", "hash-terms", "plain.txt"]).stdout).toBe(hashed.stdout);
+    writeFileSync(join(dir, "hashed.txt"), hashed.stdout);
+    const guard = {
+      homeserver_url: "http://127.0.0.1:8008",
+      antispam_secret_file: "./secrets/antispam",
+      pseudonym_secret_file: "./secrets/pseudonym",
+      lookup: { url: "http://127.0.0.1:8480", api_token_file: "./secrets/lookup-token" },
+      terms: [
+        { id: "private", file: "./hashed.txt", format: "sha256", max_words: 2, harms: ["m.spam"] },
+      ],
+    };
+    writeFileSync(join(dir, "redlight.yaml"), stringify({ guard }));
+    const check = (text: string) => redlight(["guard", "check-text", text, "-c", "redlight.yaml"]);
+    for (const text of ["P1NEAPPLE", "b l u e turnip", "Blue Turn1p club"]) {
+      const r = check(text);
+      expect([text, r.status, r.stderr]).toEqual([
+        text,
+        0,
+        "match: term list private, harms m.spam\n",
+      ]);
+    }
+    for (const text of ["pineapples", "blue", "turnip"]) {
+      expect(check(text).stderr).toBe("no match: the search would run\n");
+    }
+  });
+
+  it("reports an unreadable term list as a usage error", () => {
+    writeFileSync(
+      join(dir, "broken.yaml"),
+      stringify({
+        guard: {
+          homeserver_url: "http://127.0.0.1:8008",
+          antispam_secret_file: "./a",
+          pseudonym_secret_file: "./p",
+          lookup: { url: "http://127.0.0.1:8480", api_token_file: "./t" },
+          terms: [{ file: "./missing.txt" }],
+        },
+      }),
+    );
+    const r = redlight(["guard", "check-text", "x", "-c", "broken.yaml"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("cannot read term list file");
+  });
+});
