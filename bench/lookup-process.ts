@@ -32,6 +32,8 @@ export interface LookupProcessOptions {
   /** Extra node flags, e.g. `--cpu-prof`. */
   readonly nodeFlags?: readonly string[];
   readonly name?: string;
+  /** Scopes of the bench client, e.g. `directory` for the batch check. */
+  readonly scopes?: readonly string[];
 }
 
 /**
@@ -74,7 +76,13 @@ export async function startLookupProcess(options: LookupProcessOptions): Promise
   const storage = await openStorage(database);
   try {
     await storage.addClient(
-      { name: "bench", tokenHash: tokenHash(token), tags: null, allowIps: [], scopes: [] },
+      {
+        name: "bench",
+        tokenHash: tokenHash(token),
+        tags: null,
+        allowIps: [],
+        scopes: options.scopes ?? [],
+      },
       Date.now(),
     );
   } finally {

@@ -3,7 +3,12 @@
  * for the service processes): per function, self time or (with `--inclusive`) time with
  * everything it called, largest first. Idle time is left out of the percentages.
  *
- *   npx tsx bench/profile-summary.ts FILE.cpuprofile [TOP] [--inclusive]
+ *   npx tsx bench/profile-summary.ts FILE.cpuprofile [TOP] [--inclusive | --areas]
+ *
+ * `--areas` adds self time up by area (kernel send, Node's HTTP, Fastify, our code, storage,
+ * logging, …): the grouping docs/benchmarks.md "Where the time goes" is written from.
+ * Samples are wall-clock: on a busy two-core machine a native call also collects the time
+ * its thread waited for a core (the socket and log writes show most of this).
  */
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
@@ -65,14 +70,56 @@ export function timesByFunction(
   return { busyMs: busy, rows: [...times].sort((a, b) => b[1] - a[1]) };
 }
 
+/** Areas by the first pattern matching a function's label (name and file). */
+const AREAS: readonly (readonly [string, RegExp])[] = [
+  [
+    "socket writes (the kernel sending answers)",
+    /^(writeLatin1String|writev|writeUtf8String|writeBuffer)( |$)/,
+  ],
+  ["log writes (handed to libuv's thread pool)", /^writeString( |$)|sonic-boom|node:fs/],
+  ["logging (pino)", /pino/],
+  ["storage", /src\/storage|better-sqlite3|node_modules\/pg/],
+  ["metrics (prom-client)", /prom-client/],
+  ["Fastify and its router", /fastify|find-my-way|avvio|light-my-request/],
+  [
+    "Node's HTTP parser, streams, events, timers",
+    /node:_http|node:net|node:internal\/(streams|stream_base|process|async_hooks|timers|http|url)|node:async_hooks|node:events|^parserOn|^onParserExecute|^runMicrotasks|^nextTick|^set natives|^emit /,
+  ],
+  ["crypto (token SHA-256, hashes)", /crypto|^hash( |$)|^digest|^Hash |timingSafeEqual/],
+  ["garbage collection", /garbage collector/],
+  [
+    "start-up: module loading",
+    /node:internal\/modules|tsx|esbuild|compileSourceTextModule|wrapSafe|makeSyncRequest|waitForWorker/,
+  ],
+  ["our code (src/)", /src\//],
+  [
+    "buffers, strings, regular expressions, JSON",
+    /buffer|RegExp|JSON|hexWrite|compareOffset|utf8|toString|slice/i,
+  ],
+  ["other native code and (program)", /.*/],
+];
+
+/** Self time by area, largest first. */
+export function timesByArea(profile: Profile): { busyMs: number; rows: [string, number][] } {
+  const { busyMs, rows } = timesByFunction(profile, false);
+  const sums = new Map<string, number>();
+  for (const [label, ms] of rows) {
+    const area = (AREAS.find(([, pattern]) => pattern.test(label)) ?? ["other"])[0];
+    sums.set(area, (sums.get(area) ?? 0) + ms);
+  }
+  return { busyMs, rows: [...sums].sort((a, b) => b[1] - a[1]) };
+}
+
 const file = process.argv[2];
 // Run as a script only (importing the module for timesByFunction prints nothing).
 if (file && process.argv[1] === fileURLToPath(import.meta.url)) {
   const top = Number(process.argv[3] ?? 25);
   const inclusive = process.argv.includes("--inclusive");
+  const areas = process.argv.includes("--areas");
   const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
-  const { busyMs, rows } = timesByFunction(profile, inclusive);
-  console.log(`busy ${busyMs.toFixed(0)} ms (${inclusive ? "inclusive" : "self"} time)`);
+  const { busyMs, rows } = areas ? timesByArea(profile) : timesByFunction(profile, inclusive);
+  const kind = areas ? "self time by area" : inclusive ? "inclusive time" : "self time";
+  console.log(`busy ${busyMs.toFixed(0)} ms (${kind})`);
   for (const [name, ms] of rows.slice(0, top)) {
     const share = ((ms / busyMs) * 100).toFixed(1).padStart(5);
     console.log(`${ms.toFixed(0).padStart(8)} ms ${share}%  ${name}`);

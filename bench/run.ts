@@ -30,7 +30,7 @@ import {
 import { guardScenario } from "./scenarios/guard.js";
 import { listScaleScenario, reloadScenario } from "./scenarios/list-scale.js";
 import { lookupScenario } from "./scenarios/lookup.js";
-import { directoryProxyScenario } from "./scenarios/not-yet.js";
+import { directoryScenario } from "./scenarios/directory.js";
 import { termsScenario } from "./scenarios/terms.js";
 
 interface Scenario {
@@ -51,11 +51,7 @@ const SCENARIOS: readonly Scenario[] = [
   { id: "list-scale", title: "2. list scale", run: listScaleScenario },
   { id: "reload-under-load", title: "2. reload under load", run: reloadScenario },
   { id: "guard-join", title: "3. guard join decision", run: guardScenario },
-  {
-    id: "directory-proxy",
-    title: "4. directory proxy overhead",
-    run: async () => directoryProxyScenario(),
-  },
+  { id: "directory-proxy", title: "4. directory proxy overhead", run: directoryScenario },
   { id: "term-matching", title: "5. term matching", run: termsScenario },
 ];
 

@@ -3,6 +3,11 @@
  * answer of the LJS-4 API becomes the right value, and the guard's own deadline holds
  * against a service that never answers.
  */
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyedUserPseudonym } from "../src/core/hash.js";
@@ -117,6 +122,91 @@ describe("StandardLookupClient against the lookup service", () => {
     expect(await wrong.lookup(room(cleanRoom(1)), pseudo("@e:example.org"))).toEqual({
       kind: "unavailable",
       reason: "HTTP 401 M_UNKNOWN_TOKEN",
+    });
+  });
+});
+
+describe("StandardLookupClient's transport (node:http, kept-alive connections)", () => {
+  type Handler = (req: IncomingMessage, res: ServerResponse, nth: number) => void;
+  let handler: Handler;
+  let connections = 0;
+  let client: StandardLookupClient;
+  const server = createHttpServer((req, res) => {
+    const socket = req.socket as Socket & { served?: number };
+    socket.served = (socket.served ?? 0) + 1;
+    req.resume();
+    req.on("end", () => handler(req, res, socket.served!));
+  });
+  server.on("connection", () => connections++);
+
+  beforeAll(async () => {
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const port = (server.address() as { port: number }).port;
+    client = new StandardLookupClient({
+      baseUrl: `http://127.0.0.1:${port}/`,
+      token: "t".repeat(40),
+      timeoutMs: 1_000,
+    });
+  });
+  afterAll(async () => {
+    client?.close();
+    server.closeAllConnections();
+    await new Promise((done) => server.close(done));
+  });
+  const noContent: Handler = (_req, res) => res.writeHead(204).end();
+
+  it("keeps one connection alive for sequential requests", async () => {
+    handler = noContent;
+    connections = 0;
+    for (let i = 0; i < 20; i++)
+      expect(await client.lookup(room(cleanRoom(i)), pseudo("@k:example.org"))).toEqual({
+        kind: "clean",
+      });
+    expect(connections).toBe(1);
+  });
+
+  it("sends again, once, when the server closed a kept-alive connection under the request", async () => {
+    handler = noContent;
+    await client.lookup(room(cleanRoom(1)), pseudo("@s:example.org")); // a connection to reuse
+    const seen: number[] = [];
+    handler = (req, res, nth) => {
+      seen.push(nth);
+      if (nth > 1) return void req.socket.destroy(); // closed just as we reused it
+      res.writeHead(204).end();
+    };
+    expect(await client.lookup(room(cleanRoom(2)), pseudo("@s:example.org"))).toEqual({
+      kind: "clean",
+    });
+    // Dropped on the kept-alive connection, answered as the first request of a new one.
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toBeGreaterThan(1);
+    expect(seen[1]).toBe(1);
+  });
+
+  it("says rate limited, not unavailable, when the batch check is over quota", async () => {
+    handler = (_req, res) =>
+      res
+        .writeHead(429, { "content-type": "application/json", "retry-after": "3" })
+        .end(JSON.stringify({ error: { errcode: "M_LIMIT_EXCEEDED", retry_after_ms: 2500 } }));
+    expect(await client.check([room(cleanRoom(1))])).toEqual({
+      kind: "rate_limited",
+      retryAfterMs: 2500,
+    });
+  });
+
+  it("treats an oversized or cut-off answer as unavailable, never a verdict", async () => {
+    handler = (_req, res) => res.writeHead(200).end(Buffer.alloc(2 * 1024 * 1024, 0x20));
+    expect(await client.check([room(cleanRoom(1))])).toEqual({
+      kind: "unavailable",
+      reason: "answer too large",
+    });
+    handler = (_req, res) => {
+      res.writeHead(200, { "content-length": "100" }).write('{"listed":');
+      setTimeout(() => res.socket?.destroy(), 10);
+    };
+    expect(await client.check([room(cleanRoom(1))])).toMatchObject({
+      kind: "unavailable",
+      reason: expect.stringMatching(/^unreachable/),
     });
   });
 });

@@ -52,12 +52,13 @@ function joinPool(secret: string, rooms: number, size: number): RequestPool {
 }
 
 /** Starts a guard process (`redlight guard --config …`) in front of `lookup`. */
-async function startGuard(
+export async function startGuard(
   ctx: BenchContext,
   dir: string,
   lookup: LookupProcess,
   secret: string,
   cache: { clean_ttl: string; max_entries: number },
+  extra: { homeserverUrl?: string; guard?: Record<string, unknown> } = {},
 ): Promise<{ url: string; service: Service }> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "antispam"), secret, { mode: 0o600 });
@@ -73,11 +74,13 @@ async function startGuard(
       guard: {
         listen: `127.0.0.1:${port}`,
         metrics_listen: `127.0.0.1:${opsPort}`,
-        homeserver_url: "http://127.0.0.1:9", // no admin token, no alert room: never called
+        // No admin token, no alert room: never called unless a scenario gives a stand-in.
+        homeserver_url: extra.homeserverUrl ?? "http://127.0.0.1:9",
         antispam_secret_file: "./antispam",
         pseudonym_secret_file: "./pseudonym",
         lookup: { url: lookup.apiUrl, api_token_file: "./lookup-token" },
         cache,
+        ...extra.guard,
       },
     }),
   );

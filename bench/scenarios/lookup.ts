@@ -37,10 +37,11 @@ export async function alternate(
   ctx: BenchContext,
   target: Target,
   baseline: Target,
+  connections = CONNECTIONS,
 ): Promise<{ measured: LoadFigures; baseline: LoadFigures }> {
   const { warmupSeconds, seconds, rounds } = ctx.timing;
   const load = (t: Target, s: number) =>
-    runLoad(t.url, t.pool, { connections: CONNECTIONS, seconds: s, pid: t.pid });
+    runLoad(t.url, t.pool, { connections, seconds: s, pid: t.pid });
   await load(target, warmupSeconds);
   await load(baseline, warmupSeconds);
   const pairs: { measured: LoadFigures; baseline: LoadFigures }[] = [];
@@ -49,9 +50,9 @@ export async function alternate(
     const b = await load(baseline, seconds);
     pairs.push({ measured: m, baseline: b });
     ctx.log(
-      `  round ${round + 1}: service ${m.rps} req/s, p99 ${m.p99Ms} ms, ` +
+      `  round ${round + 1}: service ${m.rps} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ` +
         `${m.serverCpuUsPerRequest ?? "?"} µs CPU/req; bare ${b.rps} req/s, ` +
-        `${b.serverCpuUsPerRequest ?? "?"} µs CPU/req`,
+        `p50 ${b.p50Ms} ms, ${b.serverCpuUsPerRequest ?? "?"} µs CPU/req`,
     );
   }
   const ratio = (p: (typeof pairs)[number]) => p.measured.rps / p.baseline.rps;

@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { keyedUserPseudonym, ljs4Hash, ljs4HashBytes, ljs4HashFromMsc4205 } from "./hash.js";
+import {
+  Ljs4HashWriter,
+  keyedUserPseudonym,
+  ljs4Hash,
+  ljs4HashBytes,
+  ljs4HashFromMsc4205,
+} from "./hash.js";
 
 // Test vectors from shared/reference/ljs4-abuse-lookup.md (the spec's own example ids).
 const VECTORS = [
@@ -18,6 +24,25 @@ describe("LJS-4 hashing", () => {
   it.each(VECTORS)("hashes %s per the reference vector", (id, expected) => {
     expect(ljs4Hash(id)).toBe(expected);
     expect(ljs4HashBytes(id).toString("hex")).toBe(expected);
+  });
+
+  it("hashes ids as UTF-8", () => {
+    const id = "!ŕôöm-😀:exämple.org";
+    const inner = createHash("sha256").update(id, "utf8").digest();
+    const expected = createHash("sha256").update(inner).digest("hex");
+    expect(ljs4Hash(id)).toBe(expected);
+    expect(ljs4HashBytes(id).toString("hex")).toBe(expected);
+  });
+
+  it("writes the same raw bytes in place, whatever the id holds", () => {
+    const writer = new Ljs4HashWriter();
+    const target = Buffer.alloc(3 * 32, 0xee);
+    const ids = [VECTORS[0][0], "!ŕôöm-😀:exämple.org", "!\u0000\u00ff\uffff:x"];
+    ids.forEach((id, i) => writer.write(id, target, i * 32));
+    ids.forEach((id, i) =>
+      expect(target.subarray(i * 32, (i + 1) * 32).toString("hex")).toBe(ljs4Hash(id)),
+    );
+    expect(target.subarray(0, 32).toString("hex")).toBe(VECTORS[0][1]);
   });
 
   it("hashes the raw inner digest, not its hex text", () => {

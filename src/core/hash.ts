@@ -6,19 +6,38 @@
  * These hashes give no secrecy by themselves (ids are enumerable); access control, quotas
  * and freezes protect the list.
  */
-import { createHash, createHmac } from "node:crypto";
+import { createHmac, hash } from "node:crypto";
 import type { Ljs4Hash } from "./ids.js";
+
+// One-shot `crypto.hash` (Node ≥ 20.12) rather than createHash().update().digest(): no Hash
+// object per call, about half the time, which matters when a list of a million plain room
+// ids is hashed twice per room at load. Strings are hashed as UTF-8.
 
 /** The LJS-4 v1 hash of a room or user id. */
 export function ljs4Hash(id: string): Ljs4Hash {
-  const inner = createHash("sha256").update(id, "utf8").digest();
-  return createHash("sha256").update(inner).digest("hex") as Ljs4Hash;
+  return hash("sha256", hash("sha256", id, "buffer"), "hex") as Ljs4Hash;
 }
 
 /** The raw 32 bytes of the LJS-4 hash (used by the compact in-memory list). */
 export function ljs4HashBytes(id: string): Buffer {
-  const inner = createHash("sha256").update(id, "utf8").digest();
-  return createHash("sha256").update(inner).digest();
+  return hash("sha256", hash("sha256", id, "buffer"), "buffer");
+}
+
+/**
+ * Writes LJS-4 hashes as raw bytes into a caller's buffer, for loading lists. Each digest
+ * above comes back in a Buffer of its own, and those allocations, not SHA-256, were most
+ * of the time a million plain room ids took (1.7 s of 2; 0.6 s this way): here both
+ * digests come back as one-byte-per-character strings (cheap heap objects) and are copied
+ * into a scratch buffer and the target. Not for concurrent use (one per decoder).
+ */
+export class Ljs4HashWriter {
+  private readonly inner = Buffer.alloc(32);
+
+  /** Writes the 32 raw bytes of the LJS-4 hash of `id` into `target` at `offset`. */
+  write(id: string, target: Buffer, offset = 0): void {
+    this.inner.write(hash("sha256", id, "binary"), 0, "latin1");
+    target.write(hash("sha256", this.inner, "binary"), offset, "latin1");
+  }
 }
 
 /**
@@ -30,7 +49,7 @@ export function ljs4HashFromMsc4205(entityHash: string): Ljs4Hash | undefined {
   if (!/^[A-Za-z0-9+/]{43}=$/.test(entityHash)) return undefined;
   const digest = Buffer.from(entityHash, "base64");
   if (digest.length !== 32) return undefined;
-  return createHash("sha256").update(digest).digest("hex") as Ljs4Hash;
+  return hash("sha256", digest, "hex") as Ljs4Hash;
 }
 
 /**

@@ -33,6 +33,20 @@ describe("SlidingWindowLimiter", () => {
     expect(limiter.consume("k", 2).allowed).toBe(false);
   });
 
+  it("shares only keys that reached a count when asked, keeping the rest pending", () => {
+    const limiter = new SlidingWindowLimiter({ limit: 12, windowMs: 60_000 });
+    limiter.consume("quiet", 0);
+    for (let i = 0; i < 3; i++) limiter.consume("busy", i);
+    expect(limiter.drainPending(3)).toEqual([{ key: "busy", windowStart: 0, delta: 3 }]);
+    limiter.consume("quiet", 10);
+    limiter.consume("quiet", 11);
+    // Reaching the count, a key shares everything counted so far, not only the last ones.
+    expect(limiter.drainPending(3)).toEqual([{ key: "quiet", windowStart: 0, delta: 3 }]);
+    limiter.consume("other", 12);
+    limiter.applyTotal("other", 0, 5, 12); // busy elsewhere: shared at once
+    expect(limiter.drainPending(3)).toEqual([{ key: "other", windowStart: 0, delta: 1 }]);
+  });
+
   it("learns keys it has not seen from shared totals, current and previous window", () => {
     const limiter = new SlidingWindowLimiter({ limit: 10, windowMs: 1000 });
     limiter.applyTotal("new", 1000, 9, 1500);

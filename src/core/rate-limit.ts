@@ -61,12 +61,17 @@ export class SlidingWindowLimiter {
     return { allowed: false, retryAfterMs: Math.max(1, Math.min(retryAfterMs, windowMs)) };
   }
 
-  /** Takes the requests counted since the last call, to share them with other processes. */
-  drainPending(): QuotaDelta[] {
+  /**
+   * Takes the requests counted since the last call, to share them with other processes.
+   * With `minCount`, only of keys whose current window has reached that count (this
+   * process's requests plus totals learned from others); the rest stay pending, to be
+   * shared in full once they reach it.
+   */
+  drainPending(minCount = 0): QuotaDelta[] {
     const out: QuotaDelta[] = [];
     for (const [key, counter] of this.counters) {
-      if (counter.pending > 0)
-        out.push({ key, windowStart: counter.start, delta: counter.pending });
+      if (counter.pending === 0 || counter.current < minCount) continue;
+      out.push({ key, windowStart: counter.start, delta: counter.pending });
       counter.pending = 0;
     }
     return out;

@@ -7,8 +7,9 @@
  * (a partly bad list still protects), but a document that is not such an array, or holds
  * no valid entry at all, is rejected so the last good list stays in service.
  */
-import { ljs4HashBytes } from "./hash.js";
+import { Ljs4HashWriter } from "./hash.js";
 import { parseLjs4Hash, parseRoomId } from "./ids.js";
+import { InvalidJsonError, jsonArraySlices, looksLikeJsonArray } from "./json-array.js";
 import { err, ok, type Result } from "./result.js";
 import { SourceListBuilder } from "./source-list.js";
 
@@ -22,37 +23,52 @@ export interface DecodedList {
 const MAX_REPORT_ID_LENGTH = 256;
 const MAX_TAG_LENGTH = 64;
 
-/** Adds one decoded rdlist document to `builder` (several sources share one builder). */
-export function decodeRdlist(
-  text: string,
-  builder = new SourceListBuilder(),
-): Result<DecodedList, string> {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch {
-    // The parser's message may quote list content: never pass it on.
-    return err("the list is not valid JSON");
+/** Reports parsed at a time: few enough that what is decoded dies young (json-array.ts). */
+const SLICE = 4096;
+
+/** Decodes one rdlist document into a fresh builder. */
+export function decodeRdlist(text: string): Result<DecodedList, string> {
+  if (!looksLikeJsonArray(text)) {
+    try {
+      JSON.parse(text);
+    } catch {
+      // The parser's message may quote list content: never pass it on.
+      return err("the list is not valid JSON");
+    }
+    return err("the list must be a JSON array of reports");
   }
-  if (!Array.isArray(document)) return err("the list must be a JSON array of reports");
+  const builder = new SourceListBuilder();
   let skipped = 0;
   let added = 0;
-  for (const report of document) {
-    const entry = decodeReport(report);
-    if (!entry) {
-      skipped++;
-      continue;
+  // One scratch key for every entry: the builder copies it (no Buffer per room).
+  const key = Buffer.alloc(32);
+  const hasher = new Ljs4HashWriter();
+  try {
+    for (const reports of jsonArraySlices(text, SLICE)) {
+      for (const report of reports) {
+        const entry = decodeReport(report, key, hasher);
+        if (!entry) {
+          skipped++;
+          continue;
+        }
+        builder.add({ hash: key, reportId: entry.reportId, tags: entry.tags });
+        added++;
+      }
     }
-    builder.add(entry);
-    added++;
+  } catch (e) {
+    if (e instanceof InvalidJsonError) return err("the list is not valid JSON");
+    throw e;
   }
   if (added === 0) return err(`the list holds no valid report (${skipped} skipped)`);
   return ok({ builder, skipped });
 }
 
+/** Checks one report; writes its room's LJS-4 hash into `key` when it is usable. */
 function decodeReport(
   report: unknown,
-): { hash: Buffer; reportId: string; tags: string[] } | undefined {
+  key: Buffer,
+  hasher: Ljs4HashWriter,
+): { reportId: string; tags: string[] } | undefined {
   if (typeof report !== "object" || report === null) return undefined;
   const { report_id: reportId, room, report_info: info } = report as Record<string, unknown>;
   if (
@@ -76,8 +92,12 @@ function decodeReport(
   const { room_id: roomId, room_id_hash: roomIdHash } = room as Record<string, unknown>;
   if (roomId !== undefined) {
     const parsed = parseRoomId(roomId);
-    return parsed.ok ? { hash: ljs4HashBytes(parsed.value), reportId, tags } : undefined;
+    if (!parsed.ok) return undefined;
+    hasher.write(parsed.value, key);
+    return { reportId, tags };
   }
   const parsed = parseLjs4Hash(roomIdHash);
-  return parsed.ok ? { hash: Buffer.from(parsed.value, "hex"), reportId, tags } : undefined;
+  if (!parsed.ok) return undefined;
+  key.write(parsed.value, 0, "hex");
+  return { reportId, tags };
 }

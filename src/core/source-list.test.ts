@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ljs4Hash } from "./hash.js";
 import type { Ljs4Hash } from "./ids.js";
 import { decodeRdlist } from "./rdlist.js";
-import { SourceList, SourceListBuilder } from "./source-list.js";
+import { SourceList, SourceListBuilder, transferListOf } from "./source-list.js";
 
 const room = (n: number) => `!synthetic-${String(n).padStart(4, "0")}:example.org`;
 const CSAM = new Set(["csam"]);
@@ -49,6 +49,112 @@ describe("SourceList", () => {
 
   it("answers nothing from an empty list", () => {
     expect(SourceList.empty().match("0".repeat(64) as Ljs4Hash, CSAM)).toBeUndefined();
+  });
+});
+
+/** A 32-byte key whose first eight bytes are `head`, `next` (little-endian) and last byte `tail`. */
+function key(head: number, next: number, tail: number): Buffer {
+  const k = Buffer.alloc(32);
+  k.writeUInt32LE(head, 0);
+  k.writeUInt32LE(next, 4);
+  k[31] = tail;
+  return k;
+}
+const hex = (k: Buffer) => k.toString("hex") as Ljs4Hash;
+
+describe("SourceListBuilder's duplicate table", () => {
+  it("finds duplicates across many table growths, in any order", () => {
+    const builder = new SourceListBuilder();
+    const n = 10_000;
+    for (let i = 0; i < n; i++)
+      builder.add({ hash: ljs4Hash(room(i)), reportId: `r-${i}`, tags: ["spam"] });
+    for (let i = n - 1; i >= 0; i -= 3)
+      builder.add({ hash: ljs4Hash(room(i)), reportId: `again-${i}`, tags: ["csam"] });
+    expect(builder.size).toBe(n);
+    const list = builder.build();
+    expect(list.size).toBe(n);
+    for (let i = 0; i < n; i++) {
+      const again = (n - 1 - i) % 3 === 0;
+      expect(list.match(ljs4Hash(room(i)), CSAM)?.reportId).toBe(again ? `r-${i}` : undefined);
+      expect(list.has(ljs4Hash(room(i)))).toBe(true);
+    }
+  });
+
+  it("tells apart keys that share their first four or eight bytes", () => {
+    const builder = new SourceListBuilder();
+    // Same head: same home slot, one probe run. Same first eight bytes: only the full
+    // comparison tells them apart.
+    const keys = [key(7, 1, 0), key(7, 2, 0), key(7, 1, 1), key(7 + 2048, 1, 0), key(7, 1, 2)];
+    keys.forEach((k, i) => builder.add({ hash: k, reportId: `r${i}`, tags: ["csam"] }));
+    keys.forEach((k) => builder.add({ hash: Buffer.from(k), reportId: "dup", tags: ["spam"] }));
+    expect(builder.size).toBe(keys.length);
+    const list = builder.build();
+    keys.forEach((k, i) => {
+      expect(list.match(hex(k), new Set(["csam", "spam"]))).toEqual({
+        reportId: `r${i}`,
+        tags: ["csam", "spam"],
+      });
+    });
+    expect(list.has(hex(key(7, 1, 3)))).toBe(false);
+    expect(list.has(hex(key(7, 3, 0)))).toBe(false);
+  });
+
+  it("builds the same list whether the table is reused or rebuilt", () => {
+    for (const n of [0, 1, 700, 1025, 5000]) {
+      const builder = new SourceListBuilder();
+      for (let i = 0; i < n; i++)
+        builder.add({ hash: ljs4Hash(room(i)), reportId: `r-${i}`, tags: ["csam"] });
+      const list = builder.build();
+      expect(list.size).toBe(n);
+      for (let i = 0; i < n; i += 97)
+        expect(list.match(ljs4Hash(room(i)), CSAM)?.reportId).toBe(`r-${i}`);
+      expect(list.has(ljs4Hash(room(n)))).toBe(false);
+    }
+  });
+
+  it("rejects a hash that is not 32 bytes", () => {
+    const builder = new SourceListBuilder();
+    expect(() => builder.add({ hash: Buffer.alloc(31), reportId: "r", tags: ["csam"] })).toThrow();
+  });
+});
+
+describe("SourceList parts (moving a list between threads)", () => {
+  it("survives a transfer: every array owns its buffer, nothing else moves", () => {
+    const builder = new SourceListBuilder();
+    for (let i = 0; i < 3000; i++)
+      builder.add({
+        hash: ljs4Hash(room(i)),
+        reportId: `r-${i}`,
+        tags: i % 2 ? ["csam"] : ["gore"],
+      });
+    const parts = builder.build().toParts();
+    const buffers = transferListOf(parts);
+    expect(new Set(buffers).size).toBe(5);
+    const pool = Buffer.from("a small pooled buffer");
+    const moved = structuredClone(parts, { transfer: buffers });
+    expect(parts.keys.byteLength).toBe(0); // detached: it was moved, not copied
+    expect(pool.toString()).toBe("a small pooled buffer");
+    const list = SourceList.fromParts(moved);
+    expect(list.size).toBe(3000);
+    expect(list.match(ljs4Hash(room(1)), CSAM)?.reportId).toBe("r-1");
+    expect(list.match(ljs4Hash(room(2)), CSAM)).toBeUndefined();
+    expect(list.tags()).toEqual(["csam", "gore"]);
+  });
+
+  it("copies a small list out of Node's shared buffer pool before a transfer", () => {
+    const builder = new SourceListBuilder();
+    builder.add({ hash: ljs4Hash(room(1)), reportId: "r-1", tags: ["csam"] });
+    const parts = builder.build().toParts();
+    for (const a of [parts.keys, parts.tagSetOf, parts.reportOffsets, parts.reports, parts.slots]) {
+      expect(a.byteOffset).toBe(0);
+      expect(a.byteLength).toBe(a.buffer.byteLength); // not a window on Node's 8 KiB pool
+    }
+  });
+
+  it("refuses parts that do not fit together", () => {
+    const parts = SourceList.empty().toParts();
+    expect(() => SourceList.fromParts({ ...parts, size: 1 })).toThrow("do not fit");
+    expect(() => SourceList.fromParts({ ...parts, slots: new Uint32Array(3) })).toThrow();
   });
 });
 

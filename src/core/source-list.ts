@@ -27,9 +27,46 @@ export interface ListMatch {
 
 const HASH_BYTES = 32;
 
+/**
+ * The arrays a {@link SourceList} is made of. Each typed array owns its whole ArrayBuffer, so
+ * a list built in a worker thread moves to the main thread by transfer, without a copy.
+ */
+export interface SourceListParts {
+  readonly keys: Uint8Array;
+  readonly tagSetOf: Uint32Array;
+  readonly reportOffsets: Uint32Array;
+  readonly reports: Uint8Array;
+  readonly tagSets: readonly (readonly string[])[];
+  readonly slots: Uint32Array;
+  readonly size: number;
+}
+
+/** A copy of the first `length` bytes of `bytes` in an ArrayBuffer of its own. */
+function ownBytes(bytes: Uint8Array, length: number): Uint8Array {
+  const copy = new Uint8Array(length);
+  copy.set(bytes.subarray(0, length));
+  return copy;
+}
+
+/** A Buffer view over the same memory (no copy). */
+const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+
+/** Whether a typed array spans its whole ArrayBuffer (so transferring it moves nothing else). */
+const ownsBuffer = (a: Uint8Array | Uint32Array) =>
+  a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
+
+/** Slot count for `n` entries: a power of two, at least twice `n` (load factor ≤ 0.5). */
+function slotCapacity(n: number): number {
+  let capacity = 2;
+  while (capacity < n * 2) capacity *= 2;
+  return capacity;
+}
+
 /** An immutable, compact source list. Build with {@link SourceListBuilder}. */
 export class SourceList {
   private readonly filterCache = new Map<string, Uint8Array>();
+  /** The asked hash's bytes, decoded here rather than into a new Buffer per lookup. */
+  private readonly probe = Buffer.alloc(HASH_BYTES);
 
   /** @internal use SourceListBuilder */
   constructor(
@@ -47,6 +84,53 @@ export class SourceList {
     return new SourceListBuilder().build();
   }
 
+  /**
+   * Rebuilds a list from {@link toParts} output (e.g. moved from a worker thread). Throws
+   * when the parts do not fit together, which only a bug can cause.
+   */
+  static fromParts(parts: SourceListParts): SourceList {
+    const { keys, tagSetOf, reportOffsets, reports, tagSets, slots, size } = parts;
+    const fits =
+      Number.isInteger(size) &&
+      keys.length === size * HASH_BYTES &&
+      tagSetOf.length === size &&
+      reportOffsets.length === size + 1 &&
+      (reportOffsets[size] as number) <= reports.length &&
+      slots.length >= 2 &&
+      (slots.length & (slots.length - 1)) === 0 &&
+      slots.length >= size * 2;
+    if (!fits) throw new Error("source list parts do not fit together");
+    return new SourceList(
+      asBuffer(keys),
+      tagSetOf,
+      reportOffsets,
+      asBuffer(reports),
+      tagSets,
+      slots,
+      size,
+    );
+  }
+
+  /**
+   * The list's arrays, each owning its whole ArrayBuffer (copied only if it did not), for
+   * `postMessage(parts, transferListOf(parts))`. After a transfer this list is unusable.
+   */
+  toParts(): SourceListParts {
+    const own = <T extends Uint8Array | Uint32Array>(a: T): T =>
+      ownsBuffer(a) ? a : (a.slice() as T);
+    return {
+      keys: own(new Uint8Array(this.keys.buffer, this.keys.byteOffset, this.keys.length)),
+      tagSetOf: own(this.tagSetOf),
+      reportOffsets: own(this.reportOffsets),
+      reports: own(
+        new Uint8Array(this.reports.buffer, this.reports.byteOffset, this.reports.length),
+      ),
+      tagSets: this.tagSets,
+      slots: own(this.slots),
+      size: this.size,
+    };
+  }
+
   /** Every distinct tag in the list, sorted. */
   tags(): string[] {
     return [...new Set(this.tagSets.flat())].sort();
@@ -57,7 +141,7 @@ export class SourceList {
    * `filteredTags` must be the caller's effective tag set; it is memoised per list.
    */
   match(hash: Ljs4Hash, filteredTags: ReadonlySet<string>): ListMatch | undefined {
-    const index = this.indexOf(Buffer.from(hash, "hex"));
+    const index = this.indexOf(this.probeOf(hash));
     if (index < 0) return undefined;
     const tagSet = this.tagSetOf[index] as number;
     if (this.tagSetFilter(filteredTags)[tagSet] !== 1) return undefined;
@@ -71,7 +155,7 @@ export class SourceList {
 
   /** Whether the hash is listed at all, whatever its tags. */
   has(hash: Ljs4Hash): boolean {
-    return this.indexOf(Buffer.from(hash, "hex")) >= 0;
+    return this.indexOf(this.probeOf(hash)) >= 0;
   }
 
   /** Every entry, to merge several sources into one list. */
@@ -94,6 +178,11 @@ export class SourceList {
       this.reports.byteLength +
       this.slots.byteLength
     );
+  }
+
+  private probeOf(hash: Ljs4Hash): Buffer {
+    // An Ljs4Hash is 64 hex characters; anything shorter must not match a stale probe.
+    return this.probe.write(hash, 0, "hex") === HASH_BYTES ? this.probe : Buffer.alloc(0);
   }
 
   private indexOf(key: Buffer): number {
@@ -120,9 +209,21 @@ export class SourceList {
   }
 }
 
+/** The ArrayBuffers to transfer with {@link SourceList.toParts} output. */
+export function transferListOf(parts: SourceListParts): ArrayBuffer[] {
+  return [parts.keys, parts.tagSetOf, parts.reportOffsets, parts.reports, parts.slots].map(
+    (a) => a.buffer as ArrayBuffer,
+  );
+}
+
 /**
  * Accumulates listed rooms and builds a {@link SourceList}. A room listed twice keeps its
  * first report id and the union of its tags.
+ *
+ * Duplicates are found with the same open-addressing table the built list uses (entry
+ * index + 1 by the hash's first four bytes, linear probing), grown at half full: a
+ * Map<string> of a million 32-byte keys cost a third of a million-room load, in strings
+ * built only to be compared. At build the table is already the list's slot table.
  */
 export class SourceListBuilder {
   private keys = Buffer.alloc(HASH_BYTES * 1024);
@@ -131,7 +232,8 @@ export class SourceListBuilder {
   private reports = Buffer.alloc(64 * 1024);
   private readonly tagSets: string[][] = [];
   private readonly tagSetIds = new Map<string, number>();
-  private readonly seen = new Map<string, number>();
+  private slots: Uint32Array = new Uint32Array(2048);
+  private readonly hexKey = Buffer.alloc(HASH_BYTES);
   private count = 0;
 
   /** Number of distinct rooms added so far. */
@@ -141,11 +243,14 @@ export class SourceListBuilder {
 
   /** Adds one listed room. */
   add(room: ListedRoom): void {
-    const key = typeof room.hash === "string" ? Buffer.from(room.hash, "hex") : room.hash;
+    const key =
+      typeof room.hash === "string"
+        ? this.hexKey.subarray(0, this.hexKey.write(room.hash, 0, "hex"))
+        : room.hash;
     if (key.length !== HASH_BYTES) throw new Error("listed room hash must be 32 bytes");
-    const keyText = key.toString("latin1");
-    const existing = this.seen.get(keyText);
-    if (existing !== undefined) {
+    const slot = this.findSlot(key);
+    const existing = (this.slots[slot] as number) - 1;
+    if (existing >= 0) {
       const merged = [
         ...new Set([...(this.tagSets[this.tagSetOf[existing] as number] ?? []), ...room.tags]),
       ];
@@ -159,36 +264,66 @@ export class SourceListBuilder {
     const start = this.reportOffsets[index] as number;
     const written = this.reports.write(room.reportId, start, "utf8");
     this.reportOffsets[index + 1] = start + written;
-    this.seen.set(keyText, index);
+    this.slots[slot] = index + 1;
+    if (this.count * 2 > this.slots.length) this.slots = this.rehash(this.slots.length * 2);
   }
 
   /** Freezes the accumulated rooms into a compact, immutable list. */
   build(): SourceList {
     const n = this.count;
-    let capacity = 2;
-    while (capacity < n * 2) capacity *= 2; // load factor ≤ 0.5: short probe runs
+    const capacity = slotCapacity(n);
+    // The duplicate table has the list's layout; it is larger only for small lists.
+    const slots = capacity === this.slots.length ? this.slots.slice() : this.rehash(capacity);
+    const reportEnd = this.reportOffsets[n] as number;
+    return SourceList.fromParts({
+      keys: ownBytes(this.keys, n * HASH_BYTES),
+      tagSetOf: this.tagSetOf.slice(0, n),
+      reportOffsets: this.reportOffsets.slice(0, n + 1),
+      reports: ownBytes(this.reports, reportEnd),
+      tagSets: this.tagSets,
+      slots,
+      size: n,
+    });
+  }
+
+  /** The slot holding `key`, or the empty slot where it belongs. */
+  private findSlot(key: Buffer): number {
+    const slots = this.slots;
+    const mask = slots.length - 1;
+    const head = key.readUInt32LE(0);
+    const next = key.readUInt32LE(4);
+    for (let slot = head & mask; ; slot = (slot + 1) & mask) {
+      const entry = slots[slot] as number;
+      if (entry === 0) return slot;
+      const at = (entry - 1) * HASH_BYTES;
+      // Eight bytes compared in JS first; the full (native) comparison only for a likely match.
+      if (
+        this.keys.readUInt32LE(at) === head &&
+        this.keys.readUInt32LE(at + 4) === next &&
+        key.compare(this.keys, at, at + HASH_BYTES) === 0
+      ) {
+        return slot;
+      }
+    }
+  }
+
+  /** A fresh table of `capacity` slots holding every entry so far. */
+  private rehash(capacity: number): Uint32Array {
     const slots = new Uint32Array(capacity);
     const mask = capacity - 1;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < this.count; i++) {
       let slot = this.keys.readUInt32LE(i * HASH_BYTES) & mask;
       while (slots[slot] !== 0) slot = (slot + 1) & mask;
       slots[slot] = i + 1;
     }
-    const reportEnd = this.reportOffsets[n] as number;
-    return new SourceList(
-      Buffer.from(this.keys.subarray(0, n * HASH_BYTES)),
-      this.tagSetOf.slice(0, n),
-      this.reportOffsets.slice(0, n + 1),
-      Buffer.from(this.reports.subarray(0, reportEnd)),
-      this.tagSets,
-      slots,
-      n,
-    );
+    return slots;
   }
 
   private internTags(tags: readonly string[]): number {
-    const sorted = [...new Set(tags)].sort();
-    const key = sorted.join("\n");
+    // Most rooms carry one tag: no Set, sort and join for those.
+    const single = tags.length === 1 ? (tags[0] as string) : undefined;
+    const sorted = single === undefined ? [...new Set(tags)].sort() : [single];
+    const key = single ?? sorted.join("\n");
     let id = this.tagSetIds.get(key);
     if (id === undefined) {
       id = this.tagSets.length;

@@ -2,7 +2,7 @@
  * Client API tokens: 40 random alphanumeric characters (the LJS-4 `api_token` format),
  * stored only as SHA-256 hex and compared in constant time.
  */
-import { createHash, randomInt, timingSafeEqual } from "node:crypto";
+import { hash, randomInt, timingSafeEqual } from "node:crypto";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const TOKEN_RE = /^[A-Za-z0-9]{40}$/;
@@ -21,7 +21,7 @@ export function looksLikeToken(token: string): boolean {
 
 /** The stored form of a token: SHA-256 hex. */
 export function tokenHash(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
+  return hash("sha256", token, "hex"); // one-shot: no Hash object on every request
 }
 
 /** Constant-time comparison of two stored token hashes (both SHA-256 hex). */

@@ -51,19 +51,45 @@ export function clientErrorHandler(body: ErrorBody) {
  * Node's request timeout covers the headers only: once they are in, a body may trickle in
  * a byte at a time for as long as each byte beats the idle timeout (a slow-POST attack
  * holding connections for hours). This deadline covers the body too.
+ *
+ * A request is only looked at again after the event loop has finished parsing what it has
+ * read (one setImmediate per loop turn for all requests of that turn): almost every
+ * request arrives whole in one packet and needs no timer; only those still missing part
+ * of their body get one. (At onRequest the body is never complete yet, and on the next
+ * tick not either: Node runs the tick queue between the parser's header and body calls.)
  */
 export function enforceBodyDeadline(app: FastifyInstance, ms: number, body: ErrorBody): void {
-  app.addHook("onRequest", (request, reply, done) => {
-    const raw = request.raw;
-    if (!raw.complete) {
-      const timer = setTimeout(() => {
-        if (!raw.complete && !reply.raw.headersSent) {
-          const e = apiError(408, "M_UNKNOWN", "the request did not arrive in time");
-          answerAndClose(raw.socket, e, body);
-        }
-      }, ms);
+  let requests: IncomingMessage[] = [];
+  let replies: ServerResponse[] = [];
+  let turnStartedAt = 0;
+  const armForIncomplete = () => {
+    const [batch, answers, arrivedAt] = [requests, replies, turnStartedAt];
+    requests = [];
+    replies = [];
+    batch.forEach((raw, i) => {
+      const reply = answers[i] as ServerResponse;
+      if (raw.complete || reply.headersSent || raw.socket.destroyed) return;
+      const timer = setTimeout(
+        () => {
+          if (!raw.complete && !reply.headersSent) {
+            const e = apiError(408, "M_UNKNOWN", "the request did not arrive in time");
+            answerAndClose(raw.socket, e, body);
+          }
+        },
+        Math.max(0, ms - (Date.now() - arrivedAt)),
+      );
       timer.unref();
-      reply.raw.once("close", () => clearTimeout(timer));
+      reply.once("close", () => clearTimeout(timer));
+    });
+  };
+  app.addHook("onRequest", (request, reply, done) => {
+    if (!request.raw.complete) {
+      if (requests.length === 0) {
+        turnStartedAt = Date.now();
+        setImmediate(armForIncomplete);
+      }
+      requests.push(request.raw);
+      replies.push(reply.raw);
     }
     done();
   });

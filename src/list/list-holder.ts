@@ -1,10 +1,11 @@
 /**
  * Holds the source list in service and reloads it: on each source's interval, on SIGHUP
- * and on the admin command. A reload builds a new list off to the side and swaps it in one
- * assignment, so lookups never wait and never see half a list. A failed source keeps its
- * last good copy; only memory ever holds the list.
+ * and on the admin command. A reload builds a new list off to the side — in a worker
+ * thread, so lookups never wait for it — and swaps it in one assignment, so lookups never
+ * see half a list. A failed source keeps its last good copy; only memory ever holds the list.
  */
-import { SourceList, SourceListBuilder } from "../core/source-list.js";
+import { SourceList } from "../core/source-list.js";
+import { mergeOffThread } from "./off-thread.js";
 import type { ListSource } from "./sources.js";
 
 /** What the holder reports (to logs and metrics); never list content. */
@@ -20,6 +21,8 @@ export class ListHolder {
   private current = SourceList.empty();
   private readonly lastGood: (SourceList | undefined)[];
   private inFlight: Promise<void> | undefined;
+  /** Counts swaps begun, so a slow merge never replaces a newer list. */
+  private swaps = 0;
   private timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -88,19 +91,24 @@ export class ListHolder {
         ms: Math.round(performance.now() - started),
       });
     }
-    if (changed) this.swap();
+    if (changed) await this.swap();
   }
 
-  private swap(): void {
+  private async swap(): Promise<void> {
+    const swap = ++this.swaps;
     const loaded = this.lastGood.filter((l): l is SourceList => l !== undefined);
     let merged: SourceList;
     if (loaded.length === 1) {
       merged = loaded[0] as SourceList;
     } else {
-      const builder = new SourceListBuilder();
-      for (const list of loaded) for (const entry of list.entries()) builder.add(entry);
-      merged = builder.build();
+      const outcome = await mergeOffThread(loaded);
+      if (!outcome.ok) {
+        this.events.failed("merge of the sources", outcome.error);
+        return;
+      }
+      merged = outcome.value;
     }
+    if (swap !== this.swaps) return; // a later swap holds newer lists
     this.current = merged;
     this.events.swapped(merged.size, merged.byteSize());
   }

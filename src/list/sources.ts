@@ -4,12 +4,12 @@
  * or an error message that never quotes list content.
  */
 import { readFile } from "node:fs/promises";
-import { decodeRdlist } from "../core/rdlist.js";
 import { err, ok, type Result } from "../core/result.js";
 import type { SourceList } from "../core/source-list.js";
 import type { SourceConfig } from "../config/schema.js";
 import { readSecretFile } from "../config/secrets.js";
-import { decryptList, isEncryptedList, parseListKey } from "./encryption.js";
+import { parseListKey } from "./encryption.js";
+import { decodeOffThread } from "./off-thread.js";
 
 /** A fetched source: a new list, or "unchanged" when the server answered 304. */
 export type FetchOutcome =
@@ -46,23 +46,14 @@ function loadKey(path: string): Buffer {
   return key.value;
 }
 
-function decode(data: Buffer, key: Buffer | undefined): Result<FetchOutcome, string> {
-  let plain = data;
-  if (key !== undefined) {
-    const decrypted = decryptList(data, key);
-    if (!decrypted.ok) return decrypted;
-    plain = decrypted.value;
-  } else if (isEncryptedList(data)) {
-    return err("the list is encrypted but no encryption_key_file is configured");
-  }
-  const decoded = decodeRdlist(plain.toString("utf8"));
-  plain.fill(0); // do not leave the decrypted text lying in memory longer than needed
+/** Decrypts, decodes and builds in a worker thread (the event loop keeps answering). */
+async function decode(
+  data: Buffer,
+  key: Buffer | undefined,
+): Promise<Result<FetchOutcome, string>> {
+  const decoded = await decodeOffThread(data, key);
   if (!decoded.ok) return decoded;
-  return ok({
-    kind: "loaded",
-    list: decoded.value.builder.build(),
-    skipped: decoded.value.skipped,
-  });
+  return ok({ kind: "loaded", list: decoded.value.list, skipped: decoded.value.skipped });
 }
 
 function fileSource(path: string, key: Buffer | undefined, refreshMs: number): ListSource {
@@ -120,7 +111,7 @@ function urlSource(
         return err("the list is larger than 1 GiB");
       }
       const data = Buffer.from(await response.arrayBuffer());
-      const outcome = decode(data, key);
+      const outcome = await decode(data, key);
       if (outcome.ok) {
         etag = response.headers.get("etag") ?? undefined;
         lastModified = response.headers.get("last-modified") ?? undefined;

@@ -22,6 +22,28 @@ import {
 } from "./storage.js";
 
 type Queryable = pg.Pool | pg.PoolClient;
+
+/**
+ * Every write of a hit in one statement: the hit, its audit record and, when the freeze
+ * rule says so ($9), the freeze and — only if it is new — its audit record.
+ */
+const RECORD_HIT_SQL = `
+WITH hit AS (
+  INSERT INTO hits (id, client, user_pseudonym, report_id, at, counted)
+  VALUES ($1, $2::text, $3::text, $4, $5::bigint, $6)
+), hit_audit AS (
+  INSERT INTO audit_events (id, at, kind, client, subject, detail)
+  VALUES ($7, $5::bigint, 'hit', $2::text, $3::text, $8)
+), frozen AS (
+  INSERT INTO freezes (client, user_pseudonym, frozen_at, hits)
+  SELECT $2::text, $3::text, $5::bigint, $10::int WHERE $9::boolean
+  ON CONFLICT DO NOTHING
+  RETURNING 1
+), freeze_audit AS (
+  INSERT INTO audit_events (id, at, kind, client, subject, detail)
+  SELECT $11, $5::bigint, 'freeze', $2::text, $3::text, $12 FROM frozen
+)
+SELECT count(*)::int AS froze FROM frozen`;
 const MIGRATION_LOCK = 7_273_001; // arbitrary, constant: serialises concurrent migrators
 
 /** Storage in a PostgreSQL database. */
@@ -139,61 +161,60 @@ export class PostgresStorage implements Storage {
     });
   }
 
+  /**
+   * Three round trips instead of six to eight: (1) BEGIN, the advisory lock and the read of
+   * earlier hits as one simple-protocol query; the freeze rule in JS (core/freeze.ts, the one
+   * definition SQLite uses too); (2) every write as one statement; (3) COMMIT.
+   *
+   * The lock must be taken by a statement of its own before the read: in READ COMMITTED a
+   * statement reads the snapshot taken when it starts, so a lock taken inside the reading
+   * statement would not make it see hits committed while it waited. A multi-statement
+   * query cannot carry parameters, so round trip 1 holds the client name and pseudonym as
+   * literals quoted by the driver (pg's escapeLiteral); list content (the report id) only
+   * ever travels as a bound parameter.
+   */
   async recordHit(hit: Hit, rule: FreezeRule): Promise<HitOutcome> {
-    return this.inTransaction(async (c) => {
-      await c.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
-        `${hit.client}\n${hit.userPseudonym}`,
-      ]);
-      const prior = await c.query<{ report_id: string; at: string; counted: number }>(
-        "SELECT report_id, at, counted FROM hits WHERE client = $1 AND user_pseudonym = $2 AND at > $3",
-        [hit.client, hit.userPseudonym, hit.at - Math.max(rule.windowMs, rule.repeatGraceMs)],
-      );
+    const since = hit.at - Math.max(rule.windowMs, rule.repeatGraceMs);
+    if (!Number.isSafeInteger(since)) throw new Error("hit time out of range");
+    const c = await this.pool.connect();
+    try {
+      const client = c.escapeLiteral(hit.client);
+      const user = c.escapeLiteral(hit.userPseudonym);
+      const lockKey = c.escapeLiteral(`${hit.client}\n${hit.userPseudonym}`); // as before: same lock
+      const results = (await c.query(
+        `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0)); ` +
+          `SELECT report_id, at, counted FROM hits ` +
+          `WHERE client = ${client} AND user_pseudonym = ${user} AND at > ${since}`,
+      )) as unknown as pg.QueryResult<{ report_id: string; at: string; counted: number }>[];
+      const prior = results.at(-1)?.rows ?? []; // the answers of BEGIN and the lock come first
       const assessment = assessHit(
         rule,
-        prior.rows.map((r) => ({
-          reportId: r.report_id,
-          at: Number(r.at),
-          counted: r.counted === 1,
-        })),
+        prior.map((r) => ({ reportId: r.report_id, at: Number(r.at), counted: r.counted === 1 })),
         hit,
       );
-      await c.query(
-        "INSERT INTO hits (id, client, user_pseudonym, report_id, at, counted) VALUES ($1, $2, $3, $4, $5, $6)",
-        [
-          randomUUID(),
-          hit.client,
-          hit.userPseudonym,
-          hit.reportId,
-          hit.at,
-          assessment.counted ? 1 : 0,
-        ],
-      );
-      await this.audit(c, {
-        at: hit.at,
-        kind: "hit",
-        client: hit.client,
-        subject: hit.userPseudonym,
-        detail: { report_id: hit.reportId, counted: assessment.counted },
-      });
-      let frozeNow = false;
-      if (assessment.freeze) {
-        const r = await c.query(
-          "INSERT INTO freezes (client, user_pseudonym, frozen_at, hits) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-          [hit.client, hit.userPseudonym, hit.at, assessment.hitsInWindow],
-        );
-        frozeNow = (r.rowCount ?? 0) > 0;
-        if (frozeNow) {
-          await this.audit(c, {
-            at: hit.at,
-            kind: "freeze",
-            client: hit.client,
-            subject: hit.userPseudonym,
-            detail: { hits: assessment.hitsInWindow },
-          });
-        }
-      }
+      const written = await c.query<{ froze: number }>(RECORD_HIT_SQL, [
+        randomUUID(),
+        hit.client,
+        hit.userPseudonym,
+        hit.reportId,
+        hit.at,
+        assessment.counted ? 1 : 0,
+        randomUUID(),
+        JSON.stringify({ report_id: hit.reportId, counted: assessment.counted }),
+        assessment.freeze,
+        assessment.hitsInWindow,
+        randomUUID(),
+        JSON.stringify({ hits: assessment.hitsInWindow }),
+      ]);
+      await c.query("COMMIT");
+      const frozeNow = (written.rows[0]?.froze ?? 0) > 0;
       return { counted: assessment.counted, hitsInWindow: assessment.hitsInWindow, frozeNow };
-    });
+    } catch (e) {
+      await c.query("ROLLBACK").catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
   }
 
   async listFreezes(client?: string): Promise<FreezeRecord[]> {

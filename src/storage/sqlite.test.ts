@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -22,6 +22,37 @@ describe("SQLite migrations", () => {
       ).run();
       db.close();
       await expect(SqliteStorage.open(path)).rejects.toThrow(/schema version 999, newer/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("SQLite background checkpoints", () => {
+  it("moves the WAL into the database file from a worker, and stops with the storage", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "redlight-sqlite-"));
+    try {
+      const path = join(dir, "redlight.db");
+      const storage = await SqliteStorage.open(path, { checkpointInBackground: true });
+      const before = statSync(path).size;
+      const rule = { threshold: 1_000_000, windowMs: 60_000, repeatGraceMs: 0 };
+      // About 2,500 WAL pages: below the connection's own backstop (10,000), so only the
+      // worker can have copied them into the database file.
+      for (let i = 0; i < 400; i++) {
+        await storage.recordHit(
+          { client: "hs1", userPseudonym: String(i).padStart(64, "0"), reportId: `r${i}`, at: i },
+          rule,
+        );
+      }
+      const deadline = Date.now() + 5000;
+      while (statSync(path).size <= before && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(statSync(path).size).toBeGreaterThan(before);
+      await storage.close(); // resolves: the worker stopped and closed its connection
+      const db = new Database(path, { readonly: true });
+      expect(db.prepare("SELECT count(*) AS n FROM hits").get()).toEqual({ n: 400 });
+      db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -22,6 +22,7 @@ import {
   type Storage,
 } from "./storage.js";
 import { clientFromRow, type ClientRow } from "./rows.js";
+import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.js";
 
 /**
  * How long a statement waits for another connection's lock. Short, because better-sqlite3
@@ -31,17 +32,39 @@ import { clientFromRow, type ClientRow } from "./rows.js";
 const BUSY_TIMEOUT_MS = 100;
 /** After a write found the database locked, writes fail at once for this long. */
 const BUSY_BACKOFF_MS = 1000;
+/**
+ * With checkpoints in the background, the connection checkpoints by itself only when the
+ * WAL holds this many pages (40 MiB): a backstop should the background worker fail.
+ */
+const BACKSTOP_CHECKPOINT_PAGES = 10_000;
+
+/** Options of {@link SqliteStorage.open}. */
+export interface SqliteOptions {
+  /** Checkpoint the WAL in a worker thread (long-running services; not for the CLI). */
+  readonly checkpointInBackground?: boolean;
+}
 
 const isBusy = (e: unknown) => /^SQLITE_(BUSY|LOCKED)/.test((e as { code?: string }).code ?? "");
 
 /** Storage in one SQLite database file (or `:memory:`). */
 export class SqliteStorage implements Storage {
   private lockedUntil = 0;
+  /**
+   * Statements compiled once and reused: preparing costs tens of microseconds, and a hit
+   * used to prepare three statements on the event loop every time.
+   */
+  private readonly statements = new Map<string, Database.Statement>();
+  /** One transaction wrapper for every write (better-sqlite3 builds one per call otherwise). */
+  private readonly transaction: Database.Transaction<<T>(fn: () => T) => T>;
 
-  private constructor(private readonly db: Database.Database) {}
+  private checkpointer: Checkpointer | undefined;
+
+  private constructor(private readonly db: Database.Database) {
+    this.transaction = db.transaction(<T>(fn: () => T): T => fn());
+  }
 
   /** Opens (creating if needed) and migrates the database at `path`. */
-  static async open(path: string): Promise<SqliteStorage> {
+  static async open(path: string, options: SqliteOptions = {}): Promise<SqliteStorage> {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
     db.pragma("journal_mode = WAL");
@@ -49,6 +72,10 @@ export class SqliteStorage implements Storage {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     const storage = new SqliteStorage(db);
     await migrate(storage.migrationTarget());
+    if (options.checkpointInBackground && path !== ":memory:") {
+      db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+      storage.checkpointer = startCheckpointer(path);
+    }
     return storage;
   }
 
@@ -74,21 +101,19 @@ export class SqliteStorage implements Storage {
 
   async addClient(client: NewClient, now: number): Promise<"added" | "exists"> {
     return this.write(() => {
-      const exists = this.db.prepare("SELECT 1 FROM clients WHERE name = ?").get(client.name);
+      const exists = this.stmt("SELECT 1 FROM clients WHERE name = ?").get(client.name);
       if (exists) return "exists" as const;
-      this.db
-        .prepare(
-          "INSERT INTO clients (name, token_hash, tags, allow_ips, scopes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .run(
-          client.name,
-          client.tokenHash,
-          client.tags === null ? null : JSON.stringify(client.tags),
-          JSON.stringify(client.allowIps),
-          JSON.stringify(client.scopes),
-          now,
-          now,
-        );
+      this.stmt(
+        "INSERT INTO clients (name, token_hash, tags, allow_ips, scopes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      ).run(
+        client.name,
+        client.tokenHash,
+        client.tags === null ? null : JSON.stringify(client.tags),
+        JSON.stringify(client.allowIps),
+        JSON.stringify(client.scopes),
+        now,
+        now,
+      );
       this.audit({
         at: now,
         kind: "client_added",
@@ -101,17 +126,15 @@ export class SqliteStorage implements Storage {
   }
 
   async listClients(): Promise<ClientRecord[]> {
-    const rows = this.db.prepare("SELECT * FROM clients ORDER BY name").all() as ClientRow[];
+    const rows = this.stmt("SELECT * FROM clients ORDER BY name").all() as ClientRow[];
     return rows.map(clientFromRow);
   }
 
   async revokeClient(name: string, now: number): Promise<boolean> {
     return this.write(() => {
-      const changed = this.db
-        .prepare(
-          "UPDATE clients SET revoked_at = ?, updated_at = ? WHERE name = ? AND revoked_at IS NULL",
-        )
-        .run(now, now, name).changes;
+      const changed = this.stmt(
+        "UPDATE clients SET revoked_at = ?, updated_at = ? WHERE name = ? AND revoked_at IS NULL",
+      ).run(now, now, name).changes;
       if (changed > 0)
         this.audit({
           at: now,
@@ -126,11 +149,9 @@ export class SqliteStorage implements Storage {
 
   async rotateToken(name: string, tokenHash: string, now: number): Promise<boolean> {
     return this.write(() => {
-      const changed = this.db
-        .prepare(
-          "UPDATE clients SET token_hash = ?, updated_at = ? WHERE name = ? AND revoked_at IS NULL",
-        )
-        .run(tokenHash, now, name).changes;
+      const changed = this.stmt(
+        "UPDATE clients SET token_hash = ?, updated_at = ? WHERE name = ? AND revoked_at IS NULL",
+      ).run(tokenHash, now, name).changes;
       if (changed > 0)
         this.audit({
           at: now,
@@ -146,33 +167,29 @@ export class SqliteStorage implements Storage {
   async recordHit(hit: Hit, rule: FreezeRule): Promise<HitOutcome> {
     return this.write((): HitOutcome => {
       const prior = (
-        this.db
-          .prepare(
-            "SELECT report_id AS reportId, at, counted FROM hits WHERE client = ? AND user_pseudonym = ? AND at > ?",
-          )
-          .all(
-            hit.client,
-            hit.userPseudonym,
-            hit.at - Math.max(rule.windowMs, rule.repeatGraceMs),
-          ) as {
+        this.stmt(
+          "SELECT report_id AS reportId, at, counted FROM hits WHERE client = ? AND user_pseudonym = ? AND at > ?",
+        ).all(
+          hit.client,
+          hit.userPseudonym,
+          hit.at - Math.max(rule.windowMs, rule.repeatGraceMs),
+        ) as {
           reportId: string;
           at: number;
           counted: number;
         }[]
       ).map((r): PriorHit => ({ reportId: r.reportId, at: r.at, counted: r.counted === 1 }));
       const assessment = assessHit(rule, prior, hit);
-      this.db
-        .prepare(
-          "INSERT INTO hits (id, client, user_pseudonym, report_id, at, counted) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .run(
-          randomUUID(),
-          hit.client,
-          hit.userPseudonym,
-          hit.reportId,
-          hit.at,
-          assessment.counted ? 1 : 0,
-        );
+      this.stmt(
+        "INSERT INTO hits (id, client, user_pseudonym, report_id, at, counted) VALUES (?, ?, ?, ?, ?, ?)",
+      ).run(
+        randomUUID(),
+        hit.client,
+        hit.userPseudonym,
+        hit.reportId,
+        hit.at,
+        assessment.counted ? 1 : 0,
+      );
       this.audit({
         at: hit.at,
         kind: "hit",
@@ -183,11 +200,9 @@ export class SqliteStorage implements Storage {
       let frozeNow = false;
       if (assessment.freeze) {
         frozeNow =
-          this.db
-            .prepare(
-              "INSERT INTO freezes (client, user_pseudonym, frozen_at, hits) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            )
-            .run(hit.client, hit.userPseudonym, hit.at, assessment.hitsInWindow).changes > 0;
+          this.stmt(
+            "INSERT INTO freezes (client, user_pseudonym, frozen_at, hits) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+          ).run(hit.client, hit.userPseudonym, hit.at, assessment.hitsInWindow).changes > 0;
         if (frozeNow) {
           this.audit({
             at: hit.at,
@@ -207,15 +222,16 @@ export class SqliteStorage implements Storage {
       "SELECT client, user_pseudonym AS userPseudonym, frozen_at AS frozenAt, hits FROM freezes" +
       (client === undefined ? "" : " WHERE client = ?") +
       " ORDER BY frozen_at";
-    const stmt = this.db.prepare(sql);
+    const stmt = this.stmt(sql);
     return (client === undefined ? stmt.all() : stmt.all(client)) as FreezeRecord[];
   }
 
   async isFrozen(client: string, userPseudonym: string): Promise<boolean> {
     return (
-      this.db
-        .prepare("SELECT 1 FROM freezes WHERE client = ? AND user_pseudonym = ?")
-        .get(client, userPseudonym) !== undefined
+      this.stmt("SELECT 1 FROM freezes WHERE client = ? AND user_pseudonym = ?").get(
+        client,
+        userPseudonym,
+      ) !== undefined
     );
   }
 
@@ -226,13 +242,15 @@ export class SqliteStorage implements Storage {
     now: number,
   ): Promise<boolean> {
     return this.write(() => {
-      const changed = this.db
-        .prepare("DELETE FROM freezes WHERE client = ? AND user_pseudonym = ?")
-        .run(client, userPseudonym).changes;
+      const changed = this.stmt("DELETE FROM freezes WHERE client = ? AND user_pseudonym = ?").run(
+        client,
+        userPseudonym,
+      ).changes;
       // Forget the counted hits too, or the next single hit would freeze again at once.
-      this.db
-        .prepare("UPDATE hits SET counted = 0 WHERE client = ? AND user_pseudonym = ?")
-        .run(client, userPseudonym);
+      this.stmt("UPDATE hits SET counted = 0 WHERE client = ? AND user_pseudonym = ?").run(
+        client,
+        userPseudonym,
+      );
       if (changed > 0) {
         this.audit({
           at: now,
@@ -247,7 +265,7 @@ export class SqliteStorage implements Storage {
   }
 
   async addQuotaCounts(deltas: readonly QuotaDelta[]): Promise<Map<string, number>> {
-    const upsert = this.db.prepare(
+    const upsert = this.stmt(
       "INSERT INTO quota_counts (quota_key, window_start, count) VALUES (?, ?, ?) ON CONFLICT (quota_key, window_start) DO UPDATE SET count = count + excluded.count RETURNING count",
     );
     return this.write(() => {
@@ -265,19 +283,15 @@ export class SqliteStorage implements Storage {
     minCount: number,
     sinceWindowStart: number,
   ): Promise<QuotaCount[]> {
-    return this.db
-      .prepare(
-        "SELECT quota_key AS key, window_start AS windowStart, count FROM quota_counts WHERE window_start >= ? AND count >= ? AND substr(quota_key, 1, ?) = ?",
-      )
-      .all(sinceWindowStart, minCount, keyPrefix.length, keyPrefix) as QuotaCount[];
+    return this.stmt(
+      "SELECT quota_key AS key, window_start AS windowStart, count FROM quota_counts WHERE window_start >= ? AND count >= ? AND substr(quota_key, 1, ?) = ?",
+    ).all(sinceWindowStart, minCount, keyPrefix.length, keyPrefix) as QuotaCount[];
   }
 
   async listAudit(limit: number): Promise<AuditEvent[]> {
-    const rows = this.db
-      .prepare(
-        "SELECT at, kind, client, subject, detail FROM audit_events ORDER BY at DESC, id LIMIT ?",
-      )
-      .all(limit) as {
+    const rows = this.stmt(
+      "SELECT at, kind, client, subject, detail FROM audit_events ORDER BY at DESC, id LIMIT ?",
+    ).all(limit) as {
       at: number;
       kind: AuditEvent["kind"];
       client: string | null;
@@ -292,20 +306,21 @@ export class SqliteStorage implements Storage {
 
   async prune(cutoff: number, quotaCutoff: number): Promise<number> {
     return this.write(() => {
-      let removed = this.db.prepare("DELETE FROM audit_events WHERE at < ?").run(cutoff).changes;
-      removed += this.db.prepare("DELETE FROM hits WHERE at < ?").run(cutoff).changes;
-      removed += this.db
-        .prepare("DELETE FROM quota_counts WHERE window_start < ?")
-        .run(quotaCutoff).changes;
+      let removed = this.stmt("DELETE FROM audit_events WHERE at < ?").run(cutoff).changes;
+      removed += this.stmt("DELETE FROM hits WHERE at < ?").run(cutoff).changes;
+      removed += this.stmt("DELETE FROM quota_counts WHERE window_start < ?").run(
+        quotaCutoff,
+      ).changes;
       return removed;
     });
   }
 
   async ping(): Promise<void> {
-    this.db.prepare("SELECT 1").get();
+    this.stmt("SELECT 1").get();
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.stop();
     this.db.close();
   }
 
@@ -320,25 +335,33 @@ export class SqliteStorage implements Storage {
       });
     }
     try {
-      return this.db.transaction(fn).immediate();
+      return this.transaction.immediate(fn) as T;
     } catch (e) {
       if (isBusy(e)) this.lockedUntil = Date.now() + BUSY_BACKOFF_MS;
       throw e;
     }
   }
 
+  /** The prepared statement for `sql`, compiled on first use. */
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   private audit(event: AuditEvent): void {
-    this.db
-      .prepare(
-        "INSERT INTO audit_events (id, at, kind, client, subject, detail) VALUES (?, ?, ?, ?, ?, ?)",
-      )
-      .run(
-        randomUUID(),
-        event.at,
-        event.kind,
-        event.client,
-        event.subject,
-        event.detail === null ? null : JSON.stringify(event.detail),
-      );
+    this.stmt(
+      "INSERT INTO audit_events (id, at, kind, client, subject, detail) VALUES (?, ?, ?, ?, ?, ?)",
+    ).run(
+      randomUUID(),
+      event.at,
+      event.kind,
+      event.client,
+      event.subject,
+      event.detail === null ? null : JSON.stringify(event.detail),
+    );
   }
 }

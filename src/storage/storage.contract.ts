@@ -82,6 +82,67 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
       expect(await storage.listFreezes("hs2")).toEqual([]);
     });
 
+    it("audits each hit and each new freeze, and only those", async () => {
+      await storage.addClient(client("hs1"), 0);
+      for (const [i, r] of ["r1", "r2", "r3", "r4"].entries()) {
+        await storage.recordHit(
+          { client: "hs1", userPseudonym: USER, reportId: r, at: 1000 + i * 1000 },
+          RULE,
+        );
+      }
+      const events = (await storage.listAudit(50))
+        .filter((e) => e.kind !== "client_added")
+        .map((e) => [e.kind, e.at, e.client, e.subject, e.detail]);
+      // Records of one time come in id order (random): compare as a set.
+      const byKindAndTime = (a: unknown[], b: unknown[]) => String(a).localeCompare(String(b));
+      expect(events.sort(byKindAndTime)).toEqual(
+        [
+          ["hit", 4000, "hs1", USER, { report_id: "r4", counted: true }],
+          ["hit", 3000, "hs1", USER, { report_id: "r3", counted: true }],
+          ["freeze", 3000, "hs1", USER, { hits: 3 }],
+          ["hit", 2000, "hs1", USER, { report_id: "r2", counted: true }],
+          ["hit", 1000, "hs1", USER, { report_id: "r1", counted: true }],
+        ].sort(byKindAndTime),
+      );
+    });
+
+    it("keeps names and report ids verbatim, quotes and backslashes included", async () => {
+      const name = `hs'1\\"; DROP TABLE hits; --`;
+      const reportId = `r'); DELETE FROM freezes; --\\'`;
+      await storage.addClient(client(name), 0);
+      for (let i = 0; i < 3; i++) {
+        await storage.recordHit(
+          { client: name, userPseudonym: USER, reportId: `${reportId}${i}`, at: 1000 + i },
+          RULE,
+        );
+      }
+      expect(await storage.listFreezes(name)).toEqual([
+        { client: name, userPseudonym: USER, frozenAt: 1002, hits: 3 },
+      ]);
+      const hits = (await storage.listAudit(10)).filter((e) => e.kind === "hit");
+      expect(hits.map((e) => e.detail?.report_id).sort()).toEqual(
+        [0, 1, 2].map((i) => `${reportId}${i}`),
+      );
+    });
+
+    it("freezes exactly once when hits for one user arrive at the same time", async () => {
+      await storage.addClient(client("hs1"), 0);
+      const outcomes = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          storage.recordHit(
+            { client: "hs1", userPseudonym: USER, reportId: `r${i}`, at: 1000 },
+            RULE,
+          ),
+        ),
+      );
+      // Serialised per user: every hit saw all that committed before it.
+      expect(outcomes.map((o) => o.hitsInWindow).sort((a, b) => a - b)).toEqual([
+        1, 2, 3, 4, 5, 6, 7, 8,
+      ]);
+      expect(outcomes.filter((o) => o.frozeNow)).toHaveLength(1);
+      expect(await storage.listFreezes("hs1")).toHaveLength(1);
+    });
+
     it("lets old hits fall out of the window", async () => {
       await storage.addClient(client("hs1"), 0);
       const hit = (reportId: string, at: number) =>

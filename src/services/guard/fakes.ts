@@ -22,6 +22,8 @@ export class FakeLookupClient implements LookupClient {
   down: string | undefined;
   checkSupported = true;
   rateLimitedMs: number | undefined;
+  /** When set, the batch check answers 429 with this delay. */
+  checkRateLimitedMs: number | undefined;
 
   list(room: string, reportId = "report-1", tags: readonly string[] = ["csam"]): this {
     this.listed.set(room as RoomId, { reportId, tags });
@@ -46,6 +48,8 @@ export class FakeLookupClient implements LookupClient {
     this.checks.push([...rooms]);
     if (this.down !== undefined) return { kind: "unavailable", reason: this.down };
     if (!this.checkSupported) return { kind: "unsupported" };
+    if (this.checkRateLimitedMs !== undefined)
+      return { kind: "rate_limited", retryAfterMs: this.checkRateLimitedMs };
     const listed = new Map<RoomId, ListedRoom>();
     for (const room of rooms) {
       const match = this.listed.get(room);

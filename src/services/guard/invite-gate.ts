@@ -52,17 +52,27 @@ export class InviteGate {
 
   async decide(invite: InviteAttempt): Promise<Decision> {
     const { frozen, cache, now } = this.deps;
-    const refused = (reason: RefuseReason, detail?: string, more: GuardEvent[] = []) =>
-      refuse(reason, reason === "rate_limited" ? "rate_limited" : "invite_refused", [
-        ...more,
-        {
-          kind: "invite_refused",
-          inviter: invite.inviter,
-          room: invite.room,
-          reason,
-          ...(detail === undefined ? {} : { detail }),
-        },
-      ]);
+    const refused = (
+      reason: RefuseReason,
+      detail?: string,
+      more: GuardEvent[] = [],
+      retryAfterMs?: number,
+    ) =>
+      refuse(
+        reason,
+        reason === "rate_limited" ? "rate_limited" : "invite_refused",
+        [
+          ...more,
+          {
+            kind: "invite_refused",
+            inviter: invite.inviter,
+            room: invite.room,
+            reason,
+            ...(detail === undefined ? {} : { detail }),
+          },
+        ],
+        retryAfterMs,
+      );
 
     if (invite.remote) {
       const server = this.deps.servers.check(serverOf(invite.inviter));
@@ -100,7 +110,8 @@ export class InviteGate {
         return refused("frozen", undefined, freeze);
       }
       case "rate_limited":
-        return refused("rate_limited");
+        // The delay goes to the inviter, as for a join (M_LIMIT_EXCEEDED, retry_after_ms).
+        return refused("rate_limited", undefined, [], result.retryAfterMs);
       case "unavailable": {
         if (frozenState !== "not_frozen") return refused("frozen");
         const mode = invite.remote ? this.deps.failMode.remote : this.deps.failMode.local;

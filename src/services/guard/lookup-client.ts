@@ -1,11 +1,13 @@
 /**
  * The guard's client of the lookup service (LJS-4 `abuse_lookup` and `unfreeze`, plus the
  * non-counting batch `check`). It owns a short deadline, because Synapse itself waits 60 s
- * for our answer; every outcome, failures included, comes back as a value.
+ * for our answer; every outcome, failures included, comes back as a value. A 429 is its
+ * own outcome everywhere: the service is up, the client's quota is not.
  */
 import { ljs4Hash } from "../../core/hash.js";
 import type { Ljs4Hash, RoomId } from "../../core/ids.js";
 import { err, ok, type Result } from "../../core/result.js";
+import { LookupTransport, type TransportAnswer } from "./lookup-transport.js";
 import type { ListedRoom } from "./verdict.js";
 
 /** The outcome of one `abuse_lookup`. */
@@ -21,6 +23,8 @@ export type CheckResult =
   | { readonly kind: "checked"; readonly listed: ReadonlyMap<RoomId, ListedRoom> }
   /** The service does not offer `check` to this client (no `directory` scope, or too old). */
   | { readonly kind: "unsupported" }
+  /** The client's quota is used up (429): the service answers, so this is not an outage. */
+  | { readonly kind: "rate_limited"; readonly retryAfterMs: number }
   | { readonly kind: "unavailable"; readonly reason: string };
 
 /** The lookup service, as the gates see it. */
@@ -40,19 +44,17 @@ export interface LookupClientOptions {
   readonly timeoutMs: number;
 }
 
-type Answer = { status: number; body: unknown; retryAfter: string | null };
-
-/** The lookup client over HTTP (fetch keeps connections alive between requests). */
+/** The lookup client over HTTP (node:http with kept-alive connections, lookup-transport.ts). */
 export class StandardLookupClient implements LookupClient {
-  private readonly base: string;
+  private readonly transport: LookupTransport;
 
-  constructor(private readonly options: LookupClientOptions) {
-    this.base = options.baseUrl.replace(/\/+$/, "");
+  constructor(options: LookupClientOptions) {
+    this.transport = new LookupTransport(options);
   }
 
   async lookup(room: RoomId, user: Ljs4Hash): Promise<LookupResult> {
     const body = { room_id_hash: ljs4Hash(room), user_id_hash: user };
-    const answer = await this.call("PUT", "/_matrix/loj/v1/abuse_lookup", body);
+    const answer = await this.transport.call("PUT", "/_matrix/loj/v1/abuse_lookup", body);
     if (!answer.ok) return { kind: "unavailable", reason: answer.error };
     const { status, body: json } = answer.value;
     if (status === 204) return { kind: "clean" };
@@ -69,12 +71,14 @@ export class StandardLookupClient implements LookupClient {
 
   async check(rooms: readonly RoomId[]): Promise<CheckResult> {
     const byHash = new Map(rooms.map((room) => [ljs4Hash(room) as string, room]));
-    const answer = await this.call("POST", "/_matrix/loj/v1/check", {
+    const answer = await this.transport.call("POST", "/_matrix/loj/v1/check", {
       room_id_hashes: [...byHash.keys()],
     });
     if (!answer.ok) return { kind: "unavailable", reason: answer.error };
     const { status, body } = answer.value;
     if (status === 403 || status === 404 || status === 405) return { kind: "unsupported" };
+    // The client's quota: the service is up and answering, just not this much.
+    if (status === 429) return { kind: "rate_limited", retryAfterMs: retryAfterMs(answer.value) };
     if (status !== 200) {
       return { kind: "unavailable", reason: `HTTP ${status} ${errcodeOf(body) ?? ""}`.trim() };
     }
@@ -92,55 +96,19 @@ export class StandardLookupClient implements LookupClient {
   }
 
   async unfreeze(user: Ljs4Hash): Promise<Result<boolean, string>> {
-    const answer = await this.call("POST", "/_matrix/loj/v1/unfreeze", { user_id_hash: user });
+    const answer = await this.transport.call("POST", "/_matrix/loj/v1/unfreeze", {
+      user_id_hash: user,
+    });
     if (!answer.ok) return answer;
     const { status, body } = answer.value;
     if (status !== 200) return err(`HTTP ${status} ${errcodeOf(body) ?? ""}`.trim());
     return ok(field(body, "unfrozen") === true);
   }
 
-  private async call(method: string, path: string, body: unknown): Promise<Result<Answer, string>> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.options.token}`,
-          "content-type": "application/json",
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-    } catch (e) {
-      return err(transportFailure(e));
-    }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (e) {
-      return err(transportFailure(e));
-    }
-    let json: unknown;
-    try {
-      json = text === "" ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined; // a non-JSON body: the status still says enough
-    }
-    return ok({
-      status: response.status,
-      body: json,
-      retryAfter: response.headers.get("retry-after"),
-    });
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.transport.close();
   }
-}
-
-/** A short reason for a failed request; never includes URLs with credentials or bodies. */
-function transportFailure(e: unknown): string {
-  const name = (e as Error | undefined)?.name;
-  if (name === "TimeoutError") return "timeout";
-  if (name === "AbortError") return "aborted";
-  const code = ((e as { cause?: { code?: unknown } } | undefined)?.cause?.code ?? "") as string;
-  return code === "" ? "unreachable" : `unreachable (${code})`;
 }
 
 function field(body: unknown, key: string): unknown {
@@ -155,15 +123,25 @@ function errcodeOf(body: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+/** Bounds on what the provider may put into alerts and logs through a match. */
+const MAX_REPORT_ID = 255;
+const MAX_TAGS = 16;
+const MAX_TAG = 64;
+
 function listedRoom(value: unknown): ListedRoom | undefined {
   const reportId = field(value, "report_id");
   if (typeof reportId !== "string" || reportId === "") return undefined;
   const tags = field(value, "tags");
-  const tagList = Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [];
-  return { reportId, tags: tagList };
+  const tagList = Array.isArray(tags)
+    ? tags
+        .filter((t): t is string => typeof t === "string")
+        .slice(0, MAX_TAGS)
+        .map((t) => t.slice(0, MAX_TAG))
+    : [];
+  return { reportId: reportId.slice(0, MAX_REPORT_ID), tags: tagList };
 }
 
-function retryAfterMs(answer: Answer): number {
+function retryAfterMs(answer: TransportAnswer): number {
   const fromBody = field(field(answer.body, "error"), "retry_after_ms");
   if (typeof fromBody === "number" && fromBody > 0) return Math.ceil(fromBody);
   const seconds = Number(answer.retryAfter);

@@ -67,4 +67,58 @@ describe("LookupMonitor", () => {
     expect(await monitor.check([room])).toEqual({ kind: "unsupported" });
     expect(events).toEqual([]);
   });
+
+  it("does not call a rate-limited batch check an outage", async () => {
+    const inner = new FakeLookupClient();
+    inner.checkRateLimitedMs = 1_000;
+    const events: HealthEvent[] = [];
+    const monitor = new LookupMonitor(inner, {
+      now: () => 0,
+      onHealth: (e) => events.push(e),
+      probeRoom: room,
+      probeUser: user,
+    });
+    expect(await monitor.check([room])).toEqual({ kind: "rate_limited", retryAfterMs: 1_000 });
+    expect(events).toEqual([]);
+    expect(monitor.degraded).toBe(false);
+  });
+
+  it("does not flap: a request sent before the service answered again, failing after, is no new outage", async () => {
+    let release!: () => void;
+    const slow = new Promise<void>((done) => (release = done));
+    const inner = new FakeLookupClient();
+    const stale: FakeLookupClient = Object.create(inner) as FakeLookupClient;
+    stale.lookup = async () => {
+      await slow;
+      return { kind: "unavailable", reason: "timeout" };
+    };
+    const events: HealthEvent[] = [];
+    const deps = {
+      now: () => 0,
+      onHealth: (e: HealthEvent) => events.push(e),
+      probeRoom: room,
+      probeUser: user,
+    };
+    const calls = { inner, stale };
+    let which: keyof typeof calls = "inner";
+    const monitor = new LookupMonitor(
+      {
+        lookup: (r, u) => calls[which].lookup(r, u),
+        check: (r) => inner.check(r),
+        unfreeze: (u) => inner.unfreeze(u),
+      },
+      deps,
+    );
+    inner.down = "unreachable";
+    await monitor.lookup(room, user); // degraded
+    which = "stale";
+    const pending = monitor.lookup(room, user); // sent while down, answered late
+    which = "inner";
+    inner.down = undefined;
+    await monitor.lookup(room, user); // recovered
+    release();
+    await pending;
+    expect(events.map((e) => e.kind)).toEqual(["lookup_degraded", "lookup_recovered"]);
+    expect(monitor.degraded).toBe(false);
+  });
 });

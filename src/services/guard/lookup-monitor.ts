@@ -26,6 +26,9 @@ export interface LookupMonitorDeps {
 /** A LookupClient that tracks the health of the one it wraps. */
 export class LookupMonitor implements LookupClient {
   private degradedSince: number | undefined;
+  /** performance.now() when the outage was noticed, and when the last answer came. */
+  private degradedAt = -Infinity;
+  private answeredAt = -Infinity;
   private allowedUnchecked = 0;
   private refusedUnchecked = 0;
 
@@ -94,10 +97,15 @@ export class LookupMonitor implements LookupClient {
     started: number,
     failure: string | undefined,
   ): void {
-    this.deps.observe?.(operation, outcome, (performance.now() - started) / 1000);
+    const ended = performance.now();
+    this.deps.observe?.(operation, outcome, (ended - started) / 1000);
     const now = this.deps.now();
     if (failure !== undefined) {
+      // A request sent before the last answer came back says nothing about now (it timed
+      // out while the service was recovering): no new outage, no flapping alerts.
+      if (started < this.answeredAt) return;
       if (this.degradedSince === undefined) {
+        this.degradedAt = ended;
         this.degradedSince = now;
         this.allowedUnchecked = 0;
         this.refusedUnchecked = 0;
@@ -105,6 +113,9 @@ export class LookupMonitor implements LookupClient {
       }
       return;
     }
+    // Likewise an answer to a request sent before the outage was noticed.
+    if (started < this.degradedAt) return;
+    this.answeredAt = Math.max(this.answeredAt, ended);
     if (this.degradedSince !== undefined) {
       const event: HealthEvent = {
         kind: "lookup_recovered",

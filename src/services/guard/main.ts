@@ -4,7 +4,6 @@
  */
 import { durationMs, type Config } from "../../config/schema.js";
 import { readSecretFile } from "../../config/secrets.js";
-import { keyedUserPseudonym } from "../../core/hash.js";
 import type { RoomId, UserId } from "../../core/ids.js";
 import { createHttpServer } from "../../http/fastify.js";
 import { listenOn } from "../../http/listen.js";
@@ -24,6 +23,7 @@ import { matrixCaller } from "./matrix-http.js";
 import { AdminApiFacts, UNKNOWN_MEMBERSHIP } from "./membership.js";
 import { RefusalMessages } from "./messages.js";
 import { createGuardMetrics } from "./metrics.js";
+import { cachedPseudonyms } from "./pseudonyms.js";
 import { PublishGate } from "./publish-gate.js";
 import { Reactions } from "./reactions.js";
 import {
@@ -71,7 +71,7 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
       `${guard.pseudonym_secret_file}: the pseudonym secret needs at least ${MIN_PSEUDONYM_SECRET} characters`,
     );
   }
-  const pseudonym = (user: UserId) => keyedUserPseudonym(pseudonymSecret, user);
+  const pseudonym = cachedPseudonyms(pseudonymSecret);
 
   const adminCall = adminCaller(guard, logger);
   const admin = adminCall === undefined ? undefined : new SynapseAdmin(adminCall);
@@ -100,32 +100,30 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
   });
 
   let checkUnsupportedWarned = false;
-  const lookup = new LookupMonitor(
-    new StandardLookupClient({
-      baseUrl: guard.lookup.url,
-      token: readSecretFile(guard.lookup.api_token_file),
-      timeoutMs: durationMs(guard.lookup.timeout),
-    }),
-    {
-      now,
-      onHealth: (event: GuardEvent) => {
-        metrics.lookupDegraded.set(event.kind === "lookup_degraded" ? 1 : 0);
-        reactions.handle([event]);
-      },
-      observe: (operation, outcome, seconds) => {
-        metrics.lookupRequests.inc({ operation, outcome });
-        metrics.lookupSeconds.observe({ operation }, seconds);
-        if (outcome === "unsupported" && !checkUnsupportedWarned) {
-          checkUnsupportedWarned = true;
-          logger.warn(
-            "the lookup service refuses the batch check (no `directory` scope?): users found inside listed rooms are not reported, publications and directory rooms follow their fail modes",
-          );
-        }
-      },
-      probeRoom: "!redlight-probe:invalid" as RoomId,
-      probeUser: pseudonym("@redlight-probe:invalid" as UserId),
+  const lookupClient = new StandardLookupClient({
+    baseUrl: guard.lookup.url,
+    token: readSecretFile(guard.lookup.api_token_file),
+    timeoutMs: durationMs(guard.lookup.timeout),
+  });
+  const lookup = new LookupMonitor(lookupClient, {
+    now,
+    onHealth: (event: GuardEvent) => {
+      metrics.lookupDegraded.set(event.kind === "lookup_degraded" ? 1 : 0);
+      reactions.handle([event]);
     },
-  );
+    observe: (operation, outcome, seconds) => {
+      metrics.lookupRequests.inc({ operation, outcome });
+      metrics.lookupSeconds.observe({ operation }, seconds);
+      if (outcome === "unsupported" && !checkUnsupportedWarned) {
+        checkUnsupportedWarned = true;
+        logger.warn(
+          "the lookup service refuses the batch check (no `directory` scope?): users found inside listed rooms are not reported, publications and directory rooms follow their fail modes",
+        );
+      }
+    },
+    probeRoom: "!redlight-probe:invalid" as RoomId,
+    probeUser: pseudonym("@redlight-probe:invalid" as UserId),
+  });
   const frozen = new FrozenAccounts(durationMs(guard.cache.frozen_recheck));
   const cache = new CleanVerdictCache(durationMs(guard.cache.clean_ttl), guard.cache.max_entries);
   const noteFailMode = (mode: "open" | "closed") => lookup.noteFailModeDecision(mode);
@@ -232,6 +230,7 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
   } catch (e) {
     // A listener that could not bind must not leave the others (or the alert bot) running.
     await Promise.all([closeListeners(), alerts.stop()]);
+    lookupClient.close();
     throw e;
   }
 
@@ -266,6 +265,7 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
       await Promise.all([api.close(), ops.close(), directory?.stop(), commands?.stop()]);
       reactions.flushInviteSummary(summaryMs);
       await alerts.stop();
+      lookupClient.close();
       logger.info("guard stopped");
     },
   };

@@ -109,6 +109,11 @@ export function createGuardMetrics() {
       help: "Batch checks not asked because directory.max_checks_per_minute was used up.",
       registers,
     }),
+    directoryChecksRateLimited: new Counter({
+      name: "redlight_guard_directory_checks_rate_limited_total",
+      help: "Batch checks refused by the lookup service's client quota (429), or not asked while it said to wait.",
+      registers,
+    }),
     directoryCachedVerdicts: new Gauge({
       name: "redlight_guard_directory_cached_verdicts",
       help: "Rooms with a cached directory verdict.",

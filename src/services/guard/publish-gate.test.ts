@@ -83,6 +83,21 @@ describe("PublishGate", () => {
     });
   });
 
+  it("asks the publisher to retry when the batch check is rate limited: no fail mode, terms still apply", async () => {
+    lookup.checkRateLimitedMs = 3_000;
+    const decision = await gate("open").decide({ user, room: clean });
+    expect(decision.verdict).toEqual({
+      allow: false,
+      reason: "rate_limited",
+      message: "rate_limited",
+      retryAfterMs: 3_000,
+    });
+    expect(unchecked).toEqual([]);
+    expect((await gate("open").decide({ user, room: fruity })).verdict).toMatchObject({
+      reason: "room_terms",
+    });
+  });
+
   it("treats a lookup client without the directory scope like an outage", async () => {
     lookup.checkSupported = false;
     expect((await gate("closed").decide({ user, room: clean })).verdict).toMatchObject({

@@ -54,6 +54,10 @@ export class PublishGate {
       ]);
     }
     if (check.kind === "checked") return allow("clean");
+    // The client's quota is used up: the lookup service is up, so this is no outage and
+    // no fail mode; the publisher is asked to retry, as a rate-limited join is.
+    if (check.kind === "rate_limited")
+      return refuse("rate_limited", "rate_limited", [], check.retryAfterMs);
     // Unreachable, or the client lacks the `directory` scope: the fail mode decides.
     if (check.kind === "unavailable") this.deps.noteFailMode?.(this.deps.failMode);
     return this.deps.failMode === "open"

@@ -142,6 +142,41 @@ describe("guard callback routes", () => {
     expect(lookup.lookups).toEqual([]);
   });
 
+  it("asks for the secret on every path that reaches a callback, percent-encoded ones too", async () => {
+    await start();
+    for (const url of [
+      "/_redlight/antispa%6D/user_may_join_room",
+      "/%5Fredlight/antispam/user_may_join_room",
+      "/_redlight/antispam/%75ser_may_join_room",
+    ]) {
+      const res = await app.inject({
+        method: "POST",
+        url,
+        headers: { "content-type": "application/json" },
+        payload: JSON.stringify(join(LISTED)),
+      });
+      expect([url, res.statusCode, res.headers["content-type"]]).toEqual([
+        url,
+        401,
+        expect.stringMatching(/^text\/plain/),
+      ]);
+    }
+    expect(lookup.lookups).toEqual([]);
+  });
+
+  it("reads the body as JSON whatever the Content-Type says", async () => {
+    await start({ fail_mode: { user_may_join_room: "open" } });
+    for (const type of ["", ";;", "text/plain", "application/json; charset=", "multipart/x"]) {
+      const res = await app.inject({
+        method: "POST",
+        url: "/_redlight/antispam/user_may_join_room",
+        headers: { authorization: `Bearer ${SECRET}`, "content-type": type },
+        payload: JSON.stringify(join(LISTED)),
+      });
+      expect([type, res.statusCode]).toEqual([type, 403]); // decided, not the open fail mode
+    }
+  });
+
   it("allows with 200 {} and refuses with 403 {errcode, error, translations} revealing nothing", async () => {
     await start({ messages: { join_refused: { en: "No entry.", de: "Kein Zutritt." } } });
     const allowed = await post("user_may_join_room", join("!clean-1:example.org"));

@@ -27,7 +27,7 @@
  * and a JSON M_UNKNOWN_TOKEN would tell clients their own session is dead.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Registry } from "prom-client";
 import type { ApiError } from "../../core/errors.js";
 import { apiError } from "../../core/errors.js";
@@ -48,17 +48,38 @@ import type { Unfreezer } from "./unfreeze.js";
 export const CALLBACK_PREFIX = "/_redlight/antispam";
 
 const CALLBACK_RE = /^\/_redlight\/antispam\/([A-Za-z0-9_.-]{1,64})(?:\?.*)?$/;
+const CALLBACK_ROUTE = `${CALLBACK_PREFIX}/:callback`;
 
 /** The callback a URL addresses, if it is a callback URL. */
 export function callbackOf(url: string): string | undefined {
   return CALLBACK_RE.exec(url)?.[1];
 }
 
+const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
+
+/**
+ * A constant-time check of presented secrets against `expected` (timingSafeEqual over
+ * SHA-256 digests). The expected digest is computed once, not per callback.
+ */
+export function secretMatcher(expected: string): (presented: string | undefined) => boolean {
+  const wanted = digest(expected);
+  return (presented) => presented !== undefined && timingSafeEqual(digest(presented), wanted);
+}
+
 /** Constant-time comparison of a presented secret with the configured one (over SHA-256). */
 export function secretMatches(presented: string | undefined, expected: string): boolean {
-  if (presented === undefined) return false;
-  const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
-  return timingSafeEqual(digest(presented), digest(expected));
+  return secretMatcher(expected)(presented);
+}
+
+/**
+ * The callback a request addresses, by the route it matched: Fastify decodes the path
+ * before routing (`/_redlight/antispa%6D/ping` reaches the callback route), so the raw
+ * URL alone must never decide whether a request is a callback.
+ */
+function routedCallback(request: FastifyRequest): string | undefined {
+  if (request.routeOptions.url !== CALLBACK_ROUTE) return callbackOf(request.url);
+  const callback = (request.params as { callback?: unknown } | undefined)?.callback;
+  return typeof callback === "string" ? callback : "";
 }
 
 /** Writes a plain JSON error (non-callback paths). */
@@ -81,8 +102,8 @@ export function writeDirectoryError(reply: FastifyReply, e: ApiError): FastifyRe
  */
 export function callbackErrorWriter(service: GuardService) {
   return (reply: FastifyReply, e: ApiError): FastifyReply => {
-    const callback = callbackOf(reply.request.url);
-    if (callback === undefined || e.status === 405 || e.status === 404)
+    const callback = routedCallback(reply.request);
+    if (callback === undefined || reply.request.method !== "POST" || e.status === 404)
       return writeGuardError(reply, e);
     const answer = service.failModeAnswer(callback);
     return reply.code(answer.status).type("application/json").send(answer.body);
@@ -96,12 +117,19 @@ export function registerCallbackRoutes(
   secret: string,
   ready: () => { lookup_reachable: boolean },
 ): void {
-  const CALLBACK = `${CALLBACK_PREFIX}/:callback`;
+  const CALLBACK = CALLBACK_ROUTE;
+  const matches = secretMatcher(secret);
   app.addHook("onRequest", async (request, reply) => {
-    if (!request.url.startsWith(`${CALLBACK_PREFIX}/`)) return;
-    if (!secretMatches(bearerToken(request.headers.authorization), secret)) {
+    // By the route matched as well as by the raw URL: see routedCallback.
+    if (routedCallback(request) === undefined && !request.url.startsWith(`${CALLBACK_PREFIX}/`))
+      return;
+    if (!matches(bearerToken(request.headers.authorization))) {
       return reply.code(401).type("text/plain").send("unauthorized");
     }
+    // The body is decoded as JSON whatever its content type says (the module always sends
+    // application/json): an odd or malformed Content-Type must not turn a readable
+    // request into a fail-mode answer.
+    if (request.method === "POST") request.headers["content-type"] = "application/json";
   });
   app.post<{ Params: { callback: string } }>(CALLBACK, async (request, reply) => {
     const parsed = jsonObjectBody(request.body);
@@ -164,6 +192,13 @@ export const DIRECTORY_PATHS: Readonly<Record<string, DirectoryApi>> = {
 
 /** Registers the directory listener's routes: every method is forwarded. */
 export function registerDirectoryRoutes(app: FastifyInstance, service: DirectoryService): void {
+  // The body is forwarded as bytes, so the guard reads it whatever its Content-Type (as
+  // Synapse does); the header itself is forwarded as received.
+  const contentTypes = new WeakMap<object, string | undefined>();
+  app.addHook("onRequest", async (request) => {
+    contentTypes.set(request.raw, request.headers["content-type"]);
+    request.headers["content-type"] = "application/octet-stream";
+  });
   for (const [url, api] of Object.entries(DIRECTORY_PATHS)) {
     app.route({
       method: ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"],
@@ -174,11 +209,15 @@ export function registerDirectoryRoutes(app: FastifyInstance, service: Directory
         reply.raw.on("close", () => {
           if (!reply.raw.writableFinished) gone.abort();
         });
+        const headers = { ...request.headers };
+        const type = contentTypes.get(request.raw);
+        if (type === undefined) delete headers["content-type"];
+        else headers["content-type"] = type;
         const answer = await service.handle({
           api,
           method: request.method,
           rawUrl: request.raw.url ?? url,
-          headers: request.headers,
+          headers,
           body: Buffer.isBuffer(request.body) ? request.body : undefined,
           peer: request.socket.remoteAddress,
           signal: gone.signal,
@@ -193,12 +232,18 @@ export function registerDirectoryRoutes(app: FastifyInstance, service: Directory
 
 /** Registers the text check on the callback listener (bearer `key`). */
 export function registerTextCheckRoute(app: FastifyInstance, check: TextCheck, key: string): void {
-  app.post(TEXT_CHECK_PATH, async (request, reply) => {
+  const matches = secretMatcher(key);
+  // The key is checked before the body is read: an unknown caller never gets to send 256 KiB.
+  const authorise = async (request: FastifyRequest, reply: FastifyReply) => {
     const presented = bearerToken(request.headers.authorization);
     if (presented === undefined)
       return writeGuardError(reply, apiError(401, "M_MISSING_TOKEN", "a bearer key is required"));
-    if (!secretMatches(presented, key))
+    if (!matches(presented))
       return writeGuardError(reply, apiError(401, "M_UNKNOWN_TOKEN", "unknown key"));
+    // A raw text body, whatever the Content-Type says.
+    request.headers["content-type"] = "text/plain";
+  };
+  app.post(TEXT_CHECK_PATH, { onRequest: authorise }, async (request, reply) => {
     const text = Buffer.isBuffer(request.body) ? request.body.toString("utf8") : "";
     const language = request.headers["accept-language"];
     const answer = check.answer(text, Array.isArray(language) ? language.join(",") : language);

@@ -54,6 +54,7 @@ export async function unfreezeStandalone(
     alerts: sender ?? new LogOnlyAlertSink((_kind, text) => log(text)),
   });
   const outcome = await unfreezer.unfreeze(user, actor, "cli");
+  lookup.close();
   await sender?.stop(15_000);
   return outcome;
 }

@@ -46,7 +46,7 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
       { err: { name: (e as Error).name, message: (e as Error).message } },
       "internal error",
     );
-  const storage = await openStorage(config.database);
+  const storage = await openStorage(config.database, { checkpointInBackground: true });
 
   const list = new ListHolder(
     cfg.sources.map((s) => listSource(s, durationMs(s.refresh))),
@@ -83,6 +83,7 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
     clients,
     freezes,
     limiters,
+    shareEveryKey: ["client"],
     metrics,
     logger,
     now,

@@ -3,7 +3,8 @@
  * client whitelist, active freezes and quota counts every sync interval, and audit
  * retention hourly. A failing database leaves the last known state in force; lookups go on.
  */
-import type { SlidingWindowLimiter } from "../../core/rate-limit.js";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import type { QuotaDelta, SlidingWindowLimiter } from "../../core/rate-limit.js";
 import type { Logger } from "../../observability/logger.js";
 import { quotaTotalKey, type Storage } from "../../storage/storage.js";
 import type { ClientRegistry } from "./client-registry.js";
@@ -17,6 +18,8 @@ export interface StateSyncDeps {
   readonly freezes: FreezeCache;
   /** Limiters by scope; the scope prefixes their keys in the shared counts table. */
   readonly limiters: Readonly<Record<string, SlidingWindowLimiter>>;
+  /** Scopes whose every key is shared each sync (few keys, e.g. one per client). */
+  readonly shareEveryKey: readonly string[];
   readonly metrics: LookupMetrics;
   readonly logger: Logger;
   readonly now: () => number;
@@ -26,6 +29,15 @@ export interface StateSyncDeps {
 const PRUNE_EVERY_MS = 3_600_000;
 /** Quota counts matter for two windows at most; a day is ample for any configured window. */
 const QUOTA_RETENTION_MS = 86_400_000;
+/**
+ * A key of the other scopes is shared once this process has counted this share of its
+ * limit in the current window (docs/abuse-controls.md, "Sharing between processes"). Most
+ * user pseudonyms make a few lookups a minute and are never written: sharing all of them
+ * wrote 20,000 rows in one synchronous transaction every interval at 20,000 active users.
+ */
+export const SHARE_FROM_SHARE_OF_LIMIT = 0.25;
+/** Deltas written per statement batch; the event loop gets a turn between batches. */
+export const SHARE_BATCH = 500;
 
 /** Periodic synchronisation with the database. */
 export class StateSync {
@@ -74,15 +86,18 @@ export class StateSync {
   private async shareQuotas(): Promise<void> {
     const at = this.deps.now();
     for (const [scope, limiter] of Object.entries(this.deps.limiters)) {
-      const deltas = limiter.drainPending();
-      const shared = deltas.map((d) => ({ ...d, key: `${scope}:${d.key}` }));
-      const totals = await this.deps.storage.addQuotaCounts(shared);
-      for (const d of deltas) {
-        const total = totals.get(quotaTotalKey(`${scope}:${d.key}`, d.windowStart));
-        if (total !== undefined) limiter.applyTotal(d.key, d.windowStart, total, at);
+      const { limit, windowMs } = limiter.quota;
+      const shareFrom = this.deps.shareEveryKey.includes(scope)
+        ? 0
+        : Math.ceil(limit * SHARE_FROM_SHARE_OF_LIMIT);
+      const deltas = limiter.drainPending(shareFrom);
+      // At least one batch, even empty: on SQLite that is still a write transaction, so a
+      // database that cannot take writes keeps /ready at 503 (issue #6, locked database).
+      for (let i = 0; i === 0 || i < deltas.length; i += SHARE_BATCH) {
+        if (i > 0) await nextTurn(); // a burst of busy keys must not stall lookups either
+        await this.shareBatch(scope, limiter, deltas.slice(i, i + SHARE_BATCH), at);
       }
       // Keys past half their limit anywhere: learn them before our own users reach them.
-      const { limit, windowMs } = limiter.quota;
       const since = at - (at % windowMs) - windowMs;
       for (const busy of await this.deps.storage.busyQuotaCounts(
         `${scope}:`,
@@ -92,6 +107,20 @@ export class StateSync {
         limiter.applyTotal(busy.key.slice(scope.length + 1), busy.windowStart, busy.count, at);
       }
       limiter.prune(at);
+    }
+  }
+
+  private async shareBatch(
+    scope: string,
+    limiter: SlidingWindowLimiter,
+    deltas: readonly QuotaDelta[],
+    at: number,
+  ): Promise<void> {
+    const shared = deltas.map((d) => ({ ...d, key: `${scope}:${d.key}` }));
+    const totals = await this.deps.storage.addQuotaCounts(shared);
+    for (const d of deltas) {
+      const total = totals.get(quotaTotalKey(`${scope}:${d.key}`, d.windowStart));
+      if (total !== undefined) limiter.applyTotal(d.key, d.windowStart, total, at);
     }
   }
 }

@@ -80,6 +80,7 @@ export async function startDirectory(deps: DirectoryDeps): Promise<DirectoryHand
     hashesPerMinute: config.max_checks_per_minute,
     now,
     onBudgetExceeded: () => metrics.directoryChecksOverBudget.inc(),
+    onRateLimited: () => metrics.directoryChecksRateLimited.inc(),
   });
   const curated =
     config.mode === "curated"

@@ -3,7 +3,9 @@
  *
  *  1. A search (`filter.generic_search_term`, POST, client or federation) matching a term
  *     list is answered with help in the configured style; it never reaches the homeserver.
- *  2. Anything else is forwarded unchanged (upstream.ts). No answer: 502, or 504 on time-out.
+ *  2. Anything else is forwarded unchanged (upstream.ts). No answer: 502, or 504 on time-out;
+ *     a successful GET or POST that is not a page (garbage) is never passed on: 502, nor is
+ *     a server error that is not a Matrix error.
  *  3. A search of a remote server's directory (`server=`) that comes back as an error
  *     may carry that server's text; it is replaced unless the server is trusted.
  *  4. A page (`chunk`) is filtered (room-filter.ts); a client page left short is topped
@@ -111,9 +113,21 @@ export class DirectoryService {
       this.count(api, "remote_error_replaced");
       return this.replaceRemoteError(request, answer);
     }
-    const page = answer.status >= 200 && answer.status < 300 ? jsonObject(answer.body) : undefined;
+    const success = answer.status >= 200 && answer.status < 300;
+    const page = success ? jsonObject(answer.body) : undefined;
     const chunk = page?.["chunk"];
     if (page === undefined || !Array.isArray(chunk)) {
+      // A successful GET or POST is a page, or it cannot be checked: what the guard cannot
+      // read it cannot filter, so it never passes (a listed room might be inside).
+      if (success && (request.method === "GET" || request.method === "POST"))
+        return this.unavailable(request, "garbage", 502);
+      // A server error that is not a Matrix error (a proxy's HTML page): ours instead.
+      if (
+        answer.status >= 500 &&
+        jsonObject(answer.body) === undefined &&
+        request.method !== "HEAD"
+      )
+        return this.unavailable(request, "garbage", 502);
       this.count(api, "forwarded");
       return { status: answer.status, headers: answer.headers, body: answer.body };
     }
@@ -161,10 +175,16 @@ export class DirectoryService {
     );
     stop();
     if (result.ok) return { ok: true, answer: result.value };
-    this.count(api, `upstream_${result.error}`);
-    if (result.error !== "aborted") {
+    const status = result.error === "timeout" ? 504 : 502;
+    return { ok: false, failure: this.unavailable(request, result.error, status) };
+  }
+
+  /** The answer when the homeserver gave no usable answer: 502, or 504 on time-out. */
+  private unavailable(request: ProxyRequest, failure: string, status: number): ProxyAnswer {
+    this.count(request.api, `upstream_${failure}`);
+    if (failure !== "aborted") {
       this.deps.logger.warn(
-        { api, failure: result.error },
+        { api: request.api, failure },
         "the homeserver did not answer a directory request",
       );
     }
@@ -173,8 +193,7 @@ export class DirectoryService {
       unavailable[
         pickLanguage(unavailable, header(request.headers["accept-language"]), defaultLanguage)
       ];
-    const status = result.error === "timeout" ? 504 : 502;
-    return { ok: false, failure: own(status, { errcode: "M_UNKNOWN", error }) };
+    return own(status, { errcode: "M_UNKNOWN", error });
   }
 
   private replaceRemoteError(request: ProxyRequest, answer: UpstreamAnswer): ProxyAnswer {

@@ -1,8 +1,8 @@
 /**
  * A stand-in homeserver for the directory proxy's tests and benchmark: a small node:http
  * server that records every request it receives and answers with whatever the test sets
- * (a canned publicRooms page, an error, a slow or endless answer). The end-to-end test
- * uses it as the federation upstream, in place of a second Synapse.
+ * (a canned publicRooms page, an error, garbage, a slow, endless or broken answer). The
+ * end-to-end test uses it as the federation upstream, in place of a second Synapse.
  */
 import {
   createServer,
@@ -27,6 +27,13 @@ export interface CannedAnswer {
   readonly body?: unknown;
   /** Wait this long before answering. */
   readonly delayMs?: number;
+  /** Bytes sent as the body instead of `body` as JSON (garbage, HTML error pages). */
+  readonly raw?: Buffer | string;
+  /**
+   * A broken answer: `reset` closes the connection without answering; `truncated` sends
+   * the headers and half the body, then closes.
+   */
+  readonly fault?: "reset" | "truncated";
 }
 
 /** Decides the answer to a request. */
@@ -50,6 +57,7 @@ export class FakeHomeserver {
   answer: Answerer = () => ({ status: 200, body: { chunk: [] } });
   private readonly server: Server;
   private readonly open = new Set<ServerResponse>();
+  private closedPort = 0;
 
   private constructor() {
     this.server = createServer((req, res) => {
@@ -67,11 +75,26 @@ export class FakeHomeserver {
         this.open.add(res);
         res.on("close", () => this.open.delete(res));
         const send = () => {
+          if (canned.fault === "reset") return void res.socket?.destroy();
+          const payload =
+            canned.raw !== undefined
+              ? Buffer.from(canned.raw)
+              : canned.body === undefined
+                ? undefined
+                : Buffer.from(JSON.stringify(canned.body));
           res.writeHead(canned.status, {
             "content-type": "application/json",
+            ...(canned.fault === "truncated" && payload !== undefined
+              ? { "content-length": String(payload.length) }
+              : {}),
             ...canned.headers,
           });
-          res.end(canned.body === undefined ? undefined : JSON.stringify(canned.body));
+          if (canned.fault === "truncated" && payload !== undefined) {
+            res.write(payload.subarray(0, Math.floor(payload.length / 2)));
+            setTimeout(() => res.socket?.destroy(), 20).unref();
+            return;
+          }
+          res.end(payload);
         };
         if (canned.delayMs === undefined) send();
         else setTimeout(send, canned.delayMs).unref();
@@ -79,21 +102,42 @@ export class FakeHomeserver {
     });
   }
 
-  /** Starts a stand-in on a free loopback port. */
-  static async start(): Promise<FakeHomeserver> {
+  /** Starts a stand-in on loopback: a free port, or `port` (to come back where it was). */
+  static async start(port = 0): Promise<FakeHomeserver> {
     const fake = new FakeHomeserver();
-    await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve, reject) => {
+      fake.server.once("error", reject);
+      fake.server.listen(port, "127.0.0.1", resolve);
+    });
     return fake;
   }
 
   get url(): string {
-    const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    const address = this.server.address() as AddressInfo | null;
+    return `http://127.0.0.1:${address?.port ?? this.closedPort}`;
   }
 
   /** The last request received. */
   get last(): ReceivedRequest | undefined {
     return this.received[this.received.length - 1];
+  }
+
+  /** Stops listening and drops every connection (the homeserver is unreachable). */
+  async close(): Promise<void> {
+    const { port } = this.server.address() as AddressInfo;
+    this.closedPort = port;
+    await this.stop();
+  }
+
+  /** Listens again on the port it had before {@link close}. */
+  async reopen(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(this.closedPort, "127.0.0.1", () => {
+        this.server.off("error", reject);
+        resolve();
+      });
+    });
   }
 
   async stop(): Promise<void> {

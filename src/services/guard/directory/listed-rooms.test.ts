@@ -57,6 +57,29 @@ describe("ListedRooms", () => {
     expect((await listed.verdicts([room(3)])).unchecked.has(room(3))).toBe(true);
   });
 
+  it("treats a 429 as rate limited, not as an outage: rooms unchecked, no question until the delay passed", async () => {
+    const limited: number[] = [];
+    listed = new ListedRooms({
+      lookup,
+      ttlMs: 60_000,
+      staleMs: 3_600_000,
+      maxEntries: 1_000,
+      hashesPerMinute: 100_000,
+      now: () => now,
+      onRateLimited: () => limited.push(now),
+    });
+    lookup.checkRateLimitedMs = 5_000;
+    expect((await listed.verdicts([room(1)])).unchecked.has(room(1))).toBe(true);
+    lookup.checkRateLimitedMs = undefined;
+    now += 4_000;
+    expect((await listed.verdicts([room(2)])).unchecked.has(room(2))).toBe(true);
+    expect(lookup.checks).toHaveLength(1); // not asked while it said to wait
+    now += 1_001;
+    expect((await listed.verdicts([room(3)])).listed.has(room(3))).toBe(true);
+    expect(lookup.checks).toHaveLength(2);
+    expect(limited).toEqual([1_000, 5_000]);
+  });
+
   it("treats a client without the directory scope as unable to check", async () => {
     lookup.checkSupported = false;
     expect((await listed.verdicts([room(1)])).unchecked.has(room(1))).toBe(true);

@@ -7,7 +7,9 @@
  * counts toward a freeze, so a repeat question would only spend quota. When the lookup
  * service does not answer, verdicts up to `staleMs` old still count ("stale if error"),
  * so an outage hides at most the rooms never seen before; those are reported back as
- * unchecked for the configured fail mode.
+ * unchecked for the configured fail mode. A 429 (the client's quota) is the same for the
+ * page, but it is no outage: no degraded alert, and no batch is asked until the delay the
+ * lookup service named has passed.
  */
 import type { RoomId } from "../../../core/ids.js";
 import { SlidingWindowLimiter } from "../../../core/rate-limit.js";
@@ -41,6 +43,11 @@ export interface ListedRoomsOptions {
   readonly now: () => number;
   /** Told when the budget refuses a batch. */
   readonly onBudgetExceeded?: () => void;
+  /**
+   * Told when a batch is refused by the lookup service's quota (429) or not asked because
+   * it said to wait: rate limited, not degraded (its rooms count as unchecked).
+   */
+  readonly onRateLimited?: () => void;
 }
 
 interface Entry {
@@ -56,6 +63,8 @@ export class ListedRooms {
   private readonly cache = new Map<RoomId, Entry>();
   private readonly inFlight = new Map<RoomId, Promise<BatchAnswer>>();
   private readonly budget: SlidingWindowLimiter;
+  /** Until when the lookup service asked us to wait (its 429's retry_after_ms). */
+  private quietUntil = 0;
 
   constructor(private readonly options: ListedRoomsOptions) {
     this.budget = new SlidingWindowLimiter({ limit: options.hashesPerMinute, windowMs: 60_000 });
@@ -125,7 +134,17 @@ export class ListedRooms {
       this.options.onBudgetExceeded?.();
       return undefined;
     }
+    if (this.options.now() < this.quietUntil) {
+      this.options.onRateLimited?.();
+      return undefined;
+    }
     const result = await this.options.lookup.check(batch);
+    if (result.kind === "rate_limited") {
+      // Asking again before the delay would only be refused again and spend quota.
+      this.quietUntil = Math.max(this.quietUntil, this.options.now() + result.retryAfterMs);
+      this.options.onRateLimited?.();
+      return undefined;
+    }
     if (result.kind !== "checked") return undefined;
     const at = this.options.now();
     const answer = new Map<RoomId, ListedRoom | undefined>();

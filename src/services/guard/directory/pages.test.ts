@@ -11,6 +11,9 @@ describe("directory pages", () => {
     expect(requestedLimit("GET", "/p?limit=abc", undefined)).toBe(100);
     expect(requestedLimit("POST", "/p?limit=3", { limit: 7 })).toBe(7);
     expect(requestedLimit("POST", "/p", {})).toBe(100);
+    // Found by the fuzzer: Number() of such an object throws (a 500 before).
+    expect(requestedLimit("POST", "/p", { limit: { toString: 0 } })).toBe(100);
+    expect(requestedLimit("POST", "/p", { limit: [5] })).toBe(100);
   });
 
   it("asks for the following page keeping every other parameter", () => {

@@ -36,7 +36,9 @@ export function requestedLimit(
   body: Record<string, unknown> | undefined,
 ): number {
   const raw = method === "POST" ? body?.["limit"] : queryOf(rawUrl).get("limit");
-  const limit = typeof raw === "number" ? raw : Number(raw ?? 0);
+  // Only numbers and numeric strings: Number() of an object such as {"toString": 0}
+  // throws, and a client's body is anything it likes.
+  const limit = typeof raw === "number" ? raw : typeof raw === "string" ? Number(raw) : 0;
   if (!Number.isInteger(limit) || limit <= 0) return MAX_PAGE;
   return Math.min(limit, MAX_PAGE);
 }
