@@ -43,6 +43,8 @@ export interface SentAlert {
   readonly txnId: string;
   readonly body: string;
   readonly html: string;
+  /** When it arrived (Date.now()). */
+  readonly at: number;
 }
 
 const DIRECTORY_RE = /^\/_matrix\/(client\/(api\/v1|r0|v3|unstable)|federation\/v1)\/publicRooms$/;
@@ -177,6 +179,7 @@ export class SynapseStandIn {
         txnId,
         body: String(content.body),
         html: String(content.formatted_body),
+        at: Date.now(),
       });
     }
     if (this.modes.alerts === "lost") return { status: 0, fault: "reset" };
