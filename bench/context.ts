@@ -20,7 +20,7 @@ export const TIMINGS: Readonly<Record<"quick" | "full", Timing>> = {
   full: { warmupSeconds: 5, seconds: 20, rounds: 3, reps: 3 },
 };
 
-/** Load generator connections (issue 5: "50 concurrent connections"). */
+/** Load generator connections ("50 concurrent connections"). */
 export const CONNECTIONS = 50;
 /** Rooms in the lookup scenarios' list. */
 export const LOOKUP_ROOMS = 100_000;

@@ -9,7 +9,7 @@ import * as prettier from "prettier";
 import type { Machine } from "./machine.js";
 import { ROOT } from "./processes.js";
 
-/** A target from issue 5 and whether this run met it. */
+/** A benchmark target (docs/benchmarks.md) and whether this run met it. */
 export interface Check {
   readonly target: string;
   readonly met: boolean;

@@ -1,5 +1,5 @@
 /**
- * Soak of the lookup service (issue #6): a real `redlight lookup` process under N minutes of
+ * Soak of the lookup service: a real `redlight lookup` process under N minutes of
  * steady mixed load — clean lookups, hits that freeze pseudonyms, unfreezes, batch checks,
  * health probes, and hostile traffic (bad JSON, guessed tokens) from other addresses —
  * reporting heap and RSS growth, errors, and latency drift per minute. A script, not a test:

@@ -1,5 +1,5 @@
 /**
- * Enumeration (issue #6): a whitelisted but malicious client probes many room hashes while
+ * Enumeration: a whitelisted but malicious client probes many room hashes while
  * rotating made-up user pseudonyms, so no pseudonym ever reaches a freeze. What stops it is
  * its per-client quota: it learns at most `rate_limits.client.requests` listed entries per
  * window, however it spreads its probes, and the provider sees the attempt (metric, log

@@ -1,5 +1,5 @@
 /**
- * Hostile input on the guard's callback and operations listeners (issue #6), fuzzed with
+ * Hostile input on the guard's callback and operations listeners, fuzzed with
  * fast-check over real HTTP against a whole guard (its real lookup service in-process, a
  * stand-in Synapse): every antispam callback name — the four gated ones, `ping` and
  * unknown ones — with malformed, truncated, nested, huge, invalid-UTF-8 and duplicated-key

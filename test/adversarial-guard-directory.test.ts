@@ -1,5 +1,5 @@
 /**
- * Hostile input on the room directory proxy (issue #6), fuzzed with fast-check over real
+ * Hostile input on the room directory proxy, fuzzed with fast-check over real
  * HTTP against a whole guard in front of a stand-in Synapse that answers like Synapse
  * (pages, searches, remote servers, its own 4xx) and serves listed rooms and rooms named
  * with the synthetic term among clean ones. Every client path (api/v1, r0, v3, unstable)

@@ -1,5 +1,5 @@
 /**
- * A hostile or broken lookup service, seen from the guard (issue #6): a stand-in that
+ * A hostile or broken lookup service, seen from the guard: a stand-in that
  * answers each of the guard's requests with fuzzed statuses, headers and bodies — wrong
  * shapes, huge report ids and tag lists, HTML, truncated JSON, 429s with odd delays. The
  * provider decides whether a room is listed (that is its role), but whatever it sends, the

@@ -1,5 +1,5 @@
 /**
- * Hostile input on every HTTP surface of the lookup service (issue #6), fuzzed with
+ * Hostile input on every HTTP surface of the lookup service, fuzzed with
  * fast-check over real HTTP: abuse_lookup, unfreeze, check, /health, /ready on the API
  * listener; /metrics, /admin/reload and unknown paths on the operations listener. Every
  * answer must be a documented success or an LJS-4 error whose status matches docs/errors.md:

@@ -1,5 +1,5 @@
 /**
- * Named protocol abuses and limits (issue #6): request smuggling shapes, header floods,
+ * Named protocol abuses and limits: request smuggling shapes, header floods,
  * Expect, missing Host, body limits at and over their edges, and slow requests — bodies
  * that trickle in within the timeout are served; stalled or dribbling requests are cut off
  * with 408 within about 10 s while everyone else is served meanwhile.

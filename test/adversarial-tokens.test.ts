@@ -1,5 +1,5 @@
 /**
- * Token guessing (issue #6). Over HTTP: repeated bad tokens from one address are throttled
+ * Token guessing. Over HTTP: repeated bad tokens from one address are throttled
  * (429) — right or wrong, further tokens are not even checked — without locking out other
  * addresses, and a forged X-Forwarded-For does not reset the count. In the registry: tokens
  * are found by their SHA-256 and confirmed with timingSafeEqual over two 32-byte digests,

@@ -1,5 +1,5 @@
 /**
- * Hostile HTTP below the JSON (issue #6), fuzzed: raw bytes on a socket — made-up and
+ * Hostile HTTP below the JSON, fuzzed: raw bytes on a socket — made-up and
  * forbidden methods, bad framing, invalid UTF-8 and control bytes in headers, odd paths and
  * versions. Every answer is an LJS-4 error with a documented status, or a documented
  * success; no 5xx, no silence. Named cases and slow bodies: adversarial-limits.test.ts.

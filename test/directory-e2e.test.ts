@@ -1,5 +1,5 @@
 /**
- * The room directory guard proven on a real Synapse 1.163 (issue 4, "Proven"): one
+ * The room directory guard proven on a real Synapse 1.163: one
  * Synapse whose antispam module calls guard A; three guards in front of its publicRooms
  * endpoints — A (`msc4228`, alerts), B (`msc4387`), C (curated mode). The federation
  * endpoint is tested against a recorded stand-in upstream (a small node:http server

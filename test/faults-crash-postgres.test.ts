@@ -1,5 +1,5 @@
 /**
- * `kill -9` during freeze writes, 10 times over, on PostgreSQL (issue #6): after each
+ * `kill -9` during freeze writes, 10 times over, on PostgreSQL: after each
  * restart no confirmed freeze is lost; indexes and heap pass amcheck and the database
  * dumps cleanly. REDLIGHT_CRASH_CYCLES_PG overrides the number of cycles.
  */

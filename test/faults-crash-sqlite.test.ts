@@ -1,5 +1,5 @@
 /**
- * `kill -9` during freeze writes, 20 times over, on SQLite (issue #6): after each restart
+ * `kill -9` during freeze writes, 20 times over, on SQLite: after each restart
  * no confirmed freeze is lost and the database passes `PRAGMA integrity_check`.
  * REDLIGHT_CRASH_CYCLES overrides the number of cycles.
  */

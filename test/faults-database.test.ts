@@ -1,5 +1,5 @@
 /**
- * Database faults (issue #6): SQLite locked by another connection or out of space;
+ * Database faults: SQLite locked by another connection or out of space;
  * PostgreSQL locked, read-only or refusing connections. Throughout, lookups keep answering
  * promptly (a hit is never downgraded to "no match"), the fault is reported
  * (`redlight_storage_errors_total`, `/ready` 503), and the service recovers by itself.

@@ -1,5 +1,5 @@
 /**
- * Faults of the homeserver seen from the guard (issue #6), with a stand-in Synapse that
+ * Faults of the homeserver seen from the guard, with a stand-in Synapse that
  * can hang, refuse connections, drop answers and send garbage:
  *  - the admin API hangs: decisions still come within `admin_api_timeout` plus the lookup,
  *    and listed rooms are still refused;

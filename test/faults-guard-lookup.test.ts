@@ -1,5 +1,5 @@
 /**
- * Faults of the lookup service seen from the guard (issue #6): a real `redlight lookup`
+ * Faults of the lookup service seen from the guard: a real `redlight lookup`
  * process on a fixed port, killed with SIGKILL under load and started again, then frozen
  * with SIGSTOP (it accepts connections but never answers) and thawed. Meanwhile eight
  * callers keep sending joins, invites and publications as Synapse would.

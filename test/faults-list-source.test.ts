@@ -1,5 +1,5 @@
 /**
- * Faults of the list source (issue #6): an HTTP source that fails in every way we could
+ * Faults of the list source: an HTTP source that fails in every way we could
  * think of — 5xx, 401, garbage, truncated or tampered ciphertext, JSON of the wrong shape,
  * an empty list, a connection reset, a server that never answers — and a file source that
  * vanishes. Each time the last good list stays in service, lookups go on answering, the

@@ -1,5 +1,5 @@
 /**
- * SIGTERM drains in-flight requests (issue #6): a real `redlight lookup` process gets
+ * SIGTERM drains in-flight requests: a real `redlight lookup` process gets
  * SIGTERM while 20 requests are half sent; each is completed afterwards and answered
  * properly, hits are recorded, new connections are refused, and the process exits 0.
  */

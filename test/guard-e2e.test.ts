@@ -3,7 +3,7 @@
  * the same function that writes the admin documentation's module block. One Synapse, one
  * lookup service (in-process, SQLite, a synthetic list the test grows), one guard started
  * from a config file exactly as `redlight guard --config FILE` starts it.
- * Issue 3, "Proven on a real Synapse", scenarios 1–6.
+ * The guard proven on a real Synapse, scenarios 1–6.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

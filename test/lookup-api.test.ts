@@ -1,6 +1,6 @@
 /**
  * The LJS-4 Abuse Lookup API over real HTTP against an in-process lookup service (SQLite):
- * answers, authentication, the error table of issue #2, tags, batch check, health.
+ * answers, authentication, the error table of the LJS-4 API (docs/api.md), tags, batch check, health.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ljs4Hash } from "../src/core/hash.js";

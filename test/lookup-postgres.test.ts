@@ -1,6 +1,6 @@
 /**
  * PostgreSQL, for real: the storage contract suite, and two lookup processes on one
- * database sharing freezes and quotas (issue #2: "two lookup processes on one database").
+ * database sharing freezes and quotas ("two lookup processes on one database").
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PostgresStorage } from "../src/storage/postgres.js";

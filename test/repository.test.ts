@@ -2,6 +2,7 @@
  * Repository invariants (STYLE.md "Tests and habits"): generated docs are current, every
  * error code is documented, the README starts with its two commands and CI runs the test one.
  */
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { configExampleYaml, configMarkdown } from "../src/config/docs.js";
@@ -34,11 +35,24 @@ describe("repository invariants", () => {
       .trim()
       .split("\n")
       .map((line) => line.replace(/\s+#.*$/, "").trim());
-    // `npm install`, not `npm ci`: the registry here lacks other platforms' optional
-    // packages (rollup's), which npm leaves out of the lock file and `npm ci` then refuses.
-    expect(commands).toEqual(["npm install && npm run demo", "npm install && npm run check"]);
+    // `npm ci`: the committed lock file is complete, so installs are reproducible.
+    expect(commands).toEqual(["npm ci && npm run demo", "npm ci && npm run check"]);
     expect(readme.indexOf("```sh")).toBeLessThan(readme.indexOf("## "));
     const ci = read(".ci/run");
-    expect(ci).toContain("npm install\nnpm run check\n");
+    expect(ci).toContain("npm ci\nnpm run check\n");
+  });
+
+  it("stands alone: no file points outside the repository or at the issue tracker", () => {
+    const tracked = execFileSync("git", ["ls-files", "src", "test", "bench", "scripts", "docs"], {
+      cwd: new URL("..", import.meta.url),
+      encoding: "utf8",
+    })
+      .split("\n")
+      .filter((f) => /\.(ts|md|sh|cjs|js|yaml)$/.test(f));
+    const outside = /\.\.\/shared\/|shared\/(?:reference|seeds)|\b[Ii]ssues? #?\d+\b/;
+    const offenders = [...tracked, "README.md", "config.example.yaml"].filter((f) =>
+      outside.test(read(f)),
+    );
+    expect(offenders).toEqual([]);
   });
 });

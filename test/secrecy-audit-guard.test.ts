@@ -1,5 +1,5 @@
 /**
- * Secrecy audit of the guard and the room directory guard (issue #6): a whole scenario as
+ * Secrecy audit of the guard and the room directory guard: a whole scenario as
  * a homeserver lives it — joins to listed rooms up to a freeze, a member found inside a
  * listed room, invites and publications refused, directory pages with listed and
  * term-named rooms, searches for the term in several evasion forms (client, federation,

@@ -1,5 +1,5 @@
 /**
- * Secrecy audit (issue #6): a full scenario as an operator and clients would drive it —
+ * Secrecy audit: a full scenario as an operator and clients would drive it —
  * CLI set-up, an encrypted list file and an HTTP list source, real lookup processes on
  * SQLite and PostgreSQL, hits, freezes, unfreezes, batch checks, bad and misplaced tokens,
  * a client sending a plain room id, reloads good and bad, a token rotation, shutdown —

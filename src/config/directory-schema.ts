@@ -1,7 +1,7 @@
 /**
  * The config of the guard's term lists (`guard.terms`, shared by the invite gate, the
  * publish gate, the room directory and the text check) and of the room directory guard
- * (`guard.directory`, issue 4). Part of the one schema (schema.ts).
+ * (`guard.directory`). Part of the one schema (schema.ts).
  */
 import { basename, extname } from "node:path";
 import { z } from "zod";

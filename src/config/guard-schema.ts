@@ -1,7 +1,7 @@
 /**
  * The `guard:` section of the one config schema (schema.ts): Synapse's join, invite and
- * publish gate beside a homeserver (issue 3), its term lists and the room directory guard
- * (issue 4, directory-schema.ts).
+ * publish gate beside a homeserver, its term lists and the room directory guard
+ * (directory-schema.ts).
  */
 import { z } from "zod";
 import { directorySchema, termsSchema } from "./directory-schema.js";

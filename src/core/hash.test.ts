@@ -8,7 +8,7 @@ import {
   ljs4HashFromMsc4205,
 } from "./hash.js";
 
-// Test vectors from shared/reference/ljs4-abuse-lookup.md (the spec's own example ids).
+// Test vectors from the LJS-4 Abuse Lookup API v1 specification (the spec's own example ids).
 const VECTORS = [
   [
     "!zWTEwEwdqIvmcJpytH:perthchat.org",

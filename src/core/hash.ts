@@ -1,5 +1,5 @@
 /**
- * LJS-4 wire hashing (shared/reference/ljs4-abuse-lookup.md, "Hashing (wire format v1)"):
+ * LJS-4 wire hashing (the LJS-4 Abuse Lookup API v1 specification, "Hashing (wire format v1)"):
  * lowercase_hex(SHA-256(SHA-256(UTF-8(id)))), where the outer SHA-256 runs over the raw
  * 32-byte inner digest, not its hex text.
  *

@@ -1,5 +1,5 @@
 /**
- * Decodes a source list in the rdlist shape (shared/reference/ljs4-abuse-lookup.md,
+ * Decodes a source list in the rdlist shape (the LJS-4 Abuse Lookup API v1 specification,
  * "Source list"): a JSON array of reports, each
  * `{report_id, room: {room_id | room_id_hash}, report_info: {tags}}`.
  *

@@ -3,7 +3,7 @@
  * methods, bad framing), headers over Node's 16 KiB limit, requests not complete within the
  * request timeout, bodies that trickle in, CONNECT, and Expect values other than
  * 100-continue. Left alone, Node and Fastify answer these in formats of their own (or not
- * at all); a client of ours sees one error shape whatever it sent (issue #6, hostile input).
+ * at all); a client of ours sees one error shape whatever it sent (hostile input).
  */
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";

@@ -27,7 +27,7 @@ import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.js";
 /**
  * How long a statement waits for another connection's lock. Short, because better-sqlite3
  * waits synchronously: the whole process (every request) stands still meanwhile. With
- * 5 s, a connection holding the file locked stopped the service for good (issue #6).
+ * 5 s, a connection holding the file locked stopped the service for good.
  */
 const BUSY_TIMEOUT_MS = 100;
 /** After a write found the database locked, writes fail at once for this long. */

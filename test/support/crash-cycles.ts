@@ -1,5 +1,5 @@
 /**
- * `kill -9` in the middle of freeze writes, many times over (issue #6): a real lookup
+ * `kill -9` in the middle of freeze writes, many times over: a real lookup
  * process under concurrent load that freezes pseudonyms, killed with SIGKILL at a random
  * moment, restarted on the same database, again and again. Every pseudonym whose
  * `200 {"frozen": true}` answer reached the client must be frozen afterwards.

@@ -1,6 +1,6 @@
 /**
  * What the guard's answers must look like, whatever was sent (docs/guard.md, "What users
- * see", "Fail modes", "Operations"; shared/reference/synapse-http-antispam.md):
+ * see", "Fail modes", "Operations"; synapse-http-antispam's README and Synapse's spam-checker module API):
  *  - toward synapse-http-antispam: `200 {}`, a deliberate JSON refusal whose `error` is one
  *    of the operator's texts, the fail mode's answer, or a non-JSON 401 — never a 5xx,
  *    never a JSON body Synapse would take for a refusal the guard did not mean;

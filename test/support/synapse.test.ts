@@ -1,6 +1,6 @@
 /**
  * Proves the real-Synapse harness and pins the synapse-http-antispam contract facts marked
- * *(verify)* in shared/reference/synapse-http-antispam.md against Synapse 1.163.2 and the
+ * *(verify)* in synapse-http-antispam's README and Synapse's spam-checker module API against Synapse 1.163.2 and the
  * module 0.5.1. One Synapse serves every case; a stub endpoint plays the guard.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";

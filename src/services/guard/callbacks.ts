@@ -1,5 +1,5 @@
 /**
- * Decoding callback bodies (shared/reference/synapse-http-antispam.md, "Request") into
+ * Decoding callback bodies (synapse-http-antispam's README and Synapse's spam-checker module API, "Request") into
  * the gates' typed attempts, once, at the edge. A body that does not decode is an
  * expected failure value: the service answers it by the callback's fail mode.
  */

@@ -73,7 +73,7 @@ export function createGuardMetrics() {
       help: "Rooms in the clean verdict cache.",
       registers,
     }),
-    // The room directory guard (issue 4): counts only, never a term or who searched.
+    // The room directory guard: counts only, never a term or who searched.
     searchesRedirected: new Counter({
       name: "redlight_guard_searches_redirected_total",
       help: "Searches answered with help instead of results, by term list, harm and surface (directory, text_check).",

@@ -1,7 +1,7 @@
 /**
  * The publish gate (`user_may_publish_room`): a room is not published in the room
  * directory when it is listed, or when its name or topic matches a term list. The
- * directory is an advertising channel (issue 4, "Why"); refusing the publication keeps a
+ * directory is an advertising channel; refusing the publication keeps a
  * listed room out of it at the source, and the directory filter hides what slips past
  * (Synapse publishes at room creation and on upgrades without asking this callback).
  *

@@ -205,7 +205,7 @@ export class LookupService {
   /**
    * A quota refused a request: counted by quota and client, and logged once a minute per
    * quota and client (or address), so an enumerating or guessing caller is visible
-   * without flooding the log (issue #6, enumeration).
+   * without flooding the log (enumeration).
    */
   private refused(
     quota: "client" | "user" | "bad_token",

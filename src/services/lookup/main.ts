@@ -23,7 +23,7 @@ import {
 } from "./routes.js";
 import { StateSync } from "./state-sync.js";
 
-/** The LJS-4 body limit (issue #2: over 4 KiB → 413). */
+/** The LJS-4 body limit (over 4 KiB → 413). */
 export const LOOKUP_BODY_LIMIT = 4096;
 
 /** A running lookup service. */

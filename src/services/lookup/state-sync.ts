@@ -92,7 +92,7 @@ export class StateSync {
         : Math.ceil(limit * SHARE_FROM_SHARE_OF_LIMIT);
       const deltas = limiter.drainPending(shareFrom);
       // At least one batch, even empty: on SQLite that is still a write transaction, so a
-      // database that cannot take writes keeps /ready at 503 (issue #6, locked database).
+      // database that cannot take writes keeps /ready at 503 (locked database).
       for (let i = 0; i === 0 || i < deltas.length; i += SHARE_BATCH) {
         if (i > 0) await nextTurn(); // a burst of busy keys must not stall lookups either
         await this.shareBatch(scope, limiter, deltas.slice(i, i + SHARE_BATCH), at);

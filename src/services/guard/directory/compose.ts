@@ -1,5 +1,5 @@
 /**
- * Wiring of the room directory guard (issue 4), called by the guard's composition root
+ * Wiring of the room directory guard, called by the guard's composition root
  * (main.ts): the search redirector and text check (built whenever term lists exist), and,
  * with a `guard.directory` section, the directory proxy on its own listener. No
  * decisions live here.

@@ -1,5 +1,5 @@
 /**
- * The room directory guard (issue 4): one request to a publicRooms endpoint, answered.
+ * The room directory guard: one request to a publicRooms endpoint, answered.
  *
  *  1. A search (`filter.generic_search_term`, POST, client or federation) matching a term
  *     list is answered with help in the configured style; it never reaches the homeserver.

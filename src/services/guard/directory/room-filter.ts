@@ -1,6 +1,6 @@
 /**
- * Filtering one `chunk` of a publicRooms answer before it leaves (issue 4, "Listed rooms
- * never shown"). Checks in order, cheapest first, each a plain question:
+ * Filtering one `chunk` of a publicRooms answer before it leaves (listed rooms
+ * never shown). Checks in order, cheapest first, each a plain question:
  *  1. an entry without a readable room id is dropped (it cannot be checked);
  *  2. curated mode: a room not on the allow-list is hidden (no lookup spent on it);
  *  3. a room whose name, topic or canonical alias matches a term list is hidden;
