@@ -1,9 +1,11 @@
 /**
- * Structured JSON logs on stderr. Tokens, secrets and list entries are never passed to the
+ * Structured logs on stderr: JSON lines for machines, and readable coloured lines when
+ * stderr is a terminal (an operator running `redlight demo` or `redlight lookup` by hand). Tokens, secrets and list entries are never passed to the
  * logger; the redaction below is a second line of defence for fields that must not leak
  * if someone logs a whole object by mistake.
  */
 import { pino, type DestinationStream, type Logger } from "pino";
+import { PinoPretty } from "pino-pretty";
 
 export type { Logger } from "pino";
 
@@ -23,8 +25,39 @@ export const REDACTED_PATHS = [
   "*.room_id_hash",
 ];
 
-/** A logger writing JSON lines to stderr (or to `destination` in tests). */
-export function createLogger(level: string, name: string, destination?: DestinationStream): Logger {
+/** How log lines are written: `json` for machines, `pretty` for a person at a terminal. */
+export type LogFormat = "json" | "pretty";
+
+/** `pretty` when stderr is a terminal, `json` otherwise (pipes, files, journald, CI). */
+export function defaultLogFormat(stream: { isTTY?: boolean } = process.stderr): LogFormat {
+  return stream.isTTY === true ? "pretty" : "json";
+}
+
+/** The human-readable stream: one coloured line per entry, the service name in front. */
+export function prettyStream(
+  destination: number | NodeJS.WritableStream = 2,
+  colorize = true,
+): DestinationStream {
+  return PinoPretty({
+    destination,
+    colorize,
+    ignore: "pid,hostname,service,name",
+    messageFormat: "[{service}] {msg}",
+    translateTime: "SYS:HH:MM:ss",
+    sync: true,
+  });
+}
+
+/**
+ * A logger writing to stderr — JSON lines, or readable lines when stderr is a terminal —
+ * or to `destination` in tests. Redaction applies to both formats.
+ */
+export function createLogger(
+  level: string,
+  name: string,
+  destination?: DestinationStream,
+  format: LogFormat = defaultLogFormat(),
+): Logger {
   return pino(
     {
       name,
@@ -32,6 +65,7 @@ export function createLogger(level: string, name: string, destination?: Destinat
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
       base: { service: name },
     },
-    destination ?? pino.destination({ fd: 2, sync: false }),
+    destination ??
+      (format === "pretty" ? prettyStream() : pino.destination({ fd: 2, sync: false })),
   );
 }
