@@ -4,6 +4,21 @@ module.exports = {
   forbidden: [
     { name: "no-cycles", severity: "error", from: {}, to: { circular: true } },
     {
+      name: "no-folder-cycles",
+      comment: "Folders depend on each other one way too: a child folder never imports its parent's files back, siblings never import each other both ways.",
+      severity: "error",
+      scope: "folder",
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: "child-never-imports-parent",
+      comment: "A folder's files never import the files of a folder above them (the parent composes its children, not the other way round).",
+      severity: "error",
+      from: { path: "^(src/.*)/[^/]+/[^/]+\\.ts$" },
+      to: { path: "^$1/[^/]+\\.ts$" },
+    },
+    {
       name: "core-is-pure",
       comment: "src/core has no I/O: it imports only itself and node:crypto.",
       severity: "error",

@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { createLogger } from "../src/observability/logger.js";
-import { FakeHomeserver, roomEntry } from "../src/services/guard/directory/fake-homeserver.js";
+import { FakeHomeserver, roomEntry } from "../test/doubles/fake-homeserver.js";
 import { startGuard } from "../src/services/guard/main.js";
 import {
   freePort,

@@ -7,7 +7,7 @@
  *   node --import tsx bench/rooms-upstream.ts PORT
  */
 import { createServer } from "node:http";
-import { roomEntry } from "../src/services/guard/directory/fake-homeserver.js";
+import { roomEntry } from "../test/doubles/fake-homeserver.js";
 import { syntheticRoomId } from "./synthetic.js";
 
 const port = Number(process.argv[2]);

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeHomeserver } from "../src/services/guard/directory/fake-homeserver.js";
+import { FakeHomeserver } from "./doubles/fake-homeserver.js";
 import { basicProblems, callbackProblems } from "./support/guard-answers.js";
 import { startGuardWorld, type GuardWorld } from "./support/guard-world.js";
 import { clean, listed } from "./support/synapse-stand-in.js";

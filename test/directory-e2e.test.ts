@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { roomEntry } from "../src/services/guard/directory/fake-homeserver.js";
+import { roomEntry } from "./doubles/fake-homeserver.js";
 import { allPages, idsOf, publicRooms } from "./directory-clients.js";
 import {
   HELP,

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import { createLogger } from "../src/observability/logger.js";
-import { FakeHomeserver } from "../src/services/guard/directory/fake-homeserver.js";
+import { FakeHomeserver } from "./doubles/fake-homeserver.js";
 import { startGuard, type GuardHandle } from "../src/services/guard/main.js";
 import { antispamModuleConfig } from "../src/services/guard/module-config.js";
 import { allPages, idsOf } from "./directory-clients.js";

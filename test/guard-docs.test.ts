@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { parseConfig } from "../src/config/load.js";
 import { antispamModuleConfig, antispamModuleYaml } from "../src/services/guard/module-config.js";
-import { GATED_CALLBACKS } from "../src/services/guard/verdict.js";
+import { GATED_CALLBACKS } from "../src/services/guard/gates/verdict.js";
 
 const doc = readFileSync(new URL("../docs/guard.md", import.meta.url), "utf8");
 

@@ -12,7 +12,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyedUserPseudonym } from "../src/core/hash.js";
 import type { RoomId } from "../src/core/ids.js";
-import { StandardLookupClient } from "../src/services/guard/lookup-client.js";
+import { StandardLookupClient } from "../src/services/guard/lookup/lookup-client.js";
 import {
   cleanRoom,
   listedRoom,

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PostgresStorage } from "../src/storage/postgres.js";
-import { describeStorageContract } from "../src/storage/storage.contract.js";
+import { describeStorageContract } from "./contracts/storage.contract.js";
 import {
   cleanRoom,
   listedRoom,

@@ -7,7 +7,7 @@ import type { Config, GuardConfig } from "../config/schema.js";
 import { parseUserId } from "../core/ids.js";
 import { hashTerm, normaliseTokens } from "../core/text/index.js";
 import { antispamModuleYaml } from "../services/guard/module-config.js";
-import { unfreezeStandalone } from "../services/guard/standalone-unfreeze.js";
+import { unfreezeStandalone } from "../services/guard/operations/standalone-unfreeze.js";
 import { loadTermMatcher, readLines } from "../services/guard/term-lists.js";
 import { CliError, loadConfig, say } from "./context.js";
 import { runServices } from "./serve.js";

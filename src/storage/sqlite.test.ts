@@ -4,7 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { SqliteStorage } from "./sqlite.js";
-import { describeStorageContract } from "./storage.contract.js";
+import { describeStorageContract } from "../../test/contracts/storage.contract.js";
 
 describeStorageContract("SQLite", () => SqliteStorage.open(":memory:"));
 

@@ -12,7 +12,7 @@ import {
   roomEntry,
   type CannedAnswer,
   type ReceivedRequest,
-} from "../../src/services/guard/directory/fake-homeserver.js";
+} from "../doubles/fake-homeserver.js";
 
 /** The homeserver's name. */
 export const SERVER = "example.org";

@@ -10,22 +10,23 @@ import { listenOn } from "../../http/listen.js";
 import { backgroundRunner } from "../../observability/background.js";
 import type { Logger } from "../../observability/logger.js";
 import { InviteSummary } from "./alerts/invite-summary.js";
-import { searchRedirector, startDirectory, type DirectoryHandle } from "./directory/compose.js";
+import { searchRedirector, startDirectory, type DirectoryHandle } from "./compose-directory.js";
 import { TextCheck } from "./directory/text-check.js";
-import { FrozenAccounts } from "./frozen-accounts.js";
-import { GuardService } from "./guard-service.js";
-import { InviteGate } from "./invite-gate.js";
-import { ServerPolicy } from "./invite-policy.js";
-import { JoinGate } from "./join-gate.js";
-import { StandardLookupClient } from "./lookup-client.js";
-import { LookupMonitor } from "./lookup-monitor.js";
-import { matrixCaller } from "./matrix-http.js";
-import { AdminApiFacts, UNKNOWN_MEMBERSHIP } from "./membership.js";
-import { RefusalMessages } from "./messages.js";
-import { createGuardMetrics } from "./metrics.js";
-import { cachedPseudonyms } from "./pseudonyms.js";
-import { PublishGate } from "./publish-gate.js";
-import { Reactions } from "./reactions.js";
+import { FrozenAccounts } from "./gates/frozen-accounts.js";
+import { GuardService } from "./gates/guard-service.js";
+import { InviteGate } from "./gates/invite-gate.js";
+import { ServerPolicy } from "./gates/invite-policy.js";
+import { JoinGate } from "./gates/join-gate.js";
+import { StandardLookupClient } from "./lookup/lookup-client.js";
+import { LookupMonitor } from "./lookup/lookup-monitor.js";
+import { matrixCaller } from "./synapse/matrix-http.js";
+import { UNKNOWN_MEMBERSHIP } from "./gates/room-facts.js";
+import { AdminApiFacts } from "./synapse/membership.js";
+import { RefusalMessages } from "./gates/messages.js";
+import { createGuardMetrics } from "./metrics/guard-metrics.js";
+import { cachedPseudonyms } from "./gates/pseudonyms.js";
+import { PublishGate } from "./gates/publish-gate.js";
+import { Reactions } from "./alerts/reactions.js";
 import {
   callbackErrorWriter,
   registerCallbackRoutes,
@@ -33,11 +34,10 @@ import {
   registerTextCheckRoute,
   writeGuardError,
 } from "./routes.js";
-import { SynapseAdmin } from "./synapse-admin.js";
+import { SynapseAdmin } from "./synapse/synapse-admin.js";
 import { loadTermMatcher } from "./term-lists.js";
-import { Unfreezer } from "./unfreeze.js";
-import { CleanVerdictCache } from "./verdict-cache.js";
-import type { GuardEvent } from "./verdict.js";
+import { Unfreezer } from "./operations/unfreeze.js";
+import { CleanVerdictCache } from "./gates/verdict-cache.js";
 import { adminCaller, alertSink, commandListener } from "./wiring.js";
 
 /** Callback bodies are small; a federated invite with its stripped state stays far below. */
@@ -107,7 +107,7 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
   });
   const lookup = new LookupMonitor(lookupClient, {
     now,
-    onHealth: (event: GuardEvent) => {
+    onHealth: (event) => {
       metrics.lookupDegraded.set(event.kind === "lookup_degraded" ? 1 : 0);
       reactions.handle([event]);
     },
@@ -126,7 +126,6 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
   });
   const frozen = new FrozenAccounts(durationMs(guard.cache.frozen_recheck));
   const cache = new CleanVerdictCache(durationMs(guard.cache.clean_ttl), guard.cache.max_entries);
-  const noteFailMode = (mode: "open" | "closed") => lookup.noteFailModeDecision(mode);
   // One matcher for invites, publishing, the directory and the text check.
   const terms = loadTermMatcher(guard.terms);
   const join = new JoinGate({
@@ -137,7 +136,6 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
     pseudonym,
     failMode: guard.fail_mode.user_may_join_room,
     now,
-    noteFailMode,
   });
   const invite = new InviteGate({
     lookup,
@@ -157,14 +155,12 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
       remote: guard.fail_mode.federated_user_may_invite,
     },
     now,
-    noteFailMode,
   });
   const publish = new PublishGate({
     lookup,
     terms,
     roomTexts: facts,
     failMode: guard.fail_mode.user_may_publish_room,
-    noteFailMode,
   });
   const service = new GuardService({
     join,

@@ -7,7 +7,7 @@
 import { stringify } from "yaml";
 import type { GuardConfig } from "../../config/schema.js";
 import { CALLBACK_PREFIX } from "./routes.js";
-import { GATED_CALLBACKS } from "./verdict.js";
+import { GATED_CALLBACKS } from "./gates/verdict.js";
 
 /** The module synapse-http-antispam registers. */
 export const ANTISPAM_MODULE = "synapse_http_antispam.HTTPAntispam";

@@ -6,18 +6,22 @@ import type { GuardConfig } from "../../config/schema.js";
 import { keyedUserPseudonym } from "../../core/hash.js";
 import { createHttpServer } from "../../http/fastify.js";
 import { InviteSummary } from "./alerts/invite-summary.js";
-import { FakeFacts, FakeLookupClient, RecordingAlertSink } from "./fakes.js";
-import { FrozenAccounts } from "./frozen-accounts.js";
-import { GuardService } from "./guard-service.js";
-import { InviteGate } from "./invite-gate.js";
-import { ServerPolicy } from "./invite-policy.js";
-import { JoinGate } from "./join-gate.js";
-import { MSC4176_MESSAGES, RefusalMessages } from "./messages.js";
-import { PublishGate } from "./publish-gate.js";
-import { createGuardMetrics } from "./metrics.js";
-import { Reactions } from "./reactions.js";
+import {
+  FakeFacts,
+  FakeLookupClient,
+  RecordingAlertSink,
+} from "../../../test/doubles/guard-fakes.js";
+import { FrozenAccounts } from "./gates/frozen-accounts.js";
+import { GuardService } from "./gates/guard-service.js";
+import { InviteGate } from "./gates/invite-gate.js";
+import { ServerPolicy } from "./gates/invite-policy.js";
+import { JoinGate } from "./gates/join-gate.js";
+import { MSC4176_MESSAGES, RefusalMessages } from "./gates/messages.js";
+import { PublishGate } from "./gates/publish-gate.js";
+import { createGuardMetrics } from "./metrics/guard-metrics.js";
+import { Reactions } from "./alerts/reactions.js";
 import { callbackErrorWriter, registerCallbackRoutes, secretMatches } from "./routes.js";
-import { CleanVerdictCache } from "./verdict-cache.js";
+import { CleanVerdictCache } from "./gates/verdict-cache.js";
 
 const SECRET = "synthetic-antispam-secret";
 const LISTED = "!synthetic-0001:example.org";

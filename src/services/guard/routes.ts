@@ -41,8 +41,8 @@ import {
   type DirectoryService,
 } from "./directory/directory-service.js";
 import { TEXT_CHECK_PATH, type TextCheck } from "./directory/text-check.js";
-import type { GuardService } from "./guard-service.js";
-import type { Unfreezer } from "./unfreeze.js";
+import type { GuardService } from "./gates/guard-service.js";
+import type { Unfreezer } from "./operations/unfreeze.js";
 
 /** The path prefix of the callbacks; the module appends `/<callback>`. */
 export const CALLBACK_PREFIX = "/_redlight/antispam";

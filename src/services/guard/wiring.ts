@@ -8,9 +8,9 @@ import type { Logger } from "../../observability/logger.js";
 import { commandReply } from "./alerts/alert-text.js";
 import { LogOnlyAlertSink, MatrixAlertSender, type AlertSink } from "./alerts/alert-sender.js";
 import { CommandListener } from "./alerts/command-listener.js";
-import { matrixCaller, type MatrixCall } from "./matrix-http.js";
-import type { GuardMetrics } from "./metrics.js";
-import type { Unfreezer } from "./unfreeze.js";
+import { matrixCaller, type MatrixCall } from "./synapse/matrix-http.js";
+import type { GuardMetrics } from "./metrics/guard-metrics.js";
+import type { Unfreezer } from "./operations/unfreeze.js";
 
 /** Calls with the admin token, when one is configured. */
 export function adminCaller(guard: GuardConfig, logger: Logger): MatrixCall | undefined {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ok, err, type Result } from "../../../core/result.js";
-import type { MatrixAnswer, MatrixCall } from "../matrix-http.js";
+import type { MatrixAnswer, MatrixCall } from "../synapse/matrix-http.js";
 import { MatrixAlertSender, type AlertOutcome } from "./alert-sender.js";
 
 interface Call {

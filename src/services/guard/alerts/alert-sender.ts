@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { jsonField, segment, type MatrixCall } from "../matrix-http.js";
+import { jsonField, segment, type MatrixCall } from "../synapse/matrix-http.js";
 import type { AlertText } from "./alert-text.js";
 
 /** Where alerts go; `post` never throws and never blocks. */

@@ -4,7 +4,7 @@
  * report ids and tags are enough to act on. User ids do appear (they are this
  * homeserver's own users, the ones its moderators must act on).
  */
-import type { GuardEvent, ListedRoom } from "../verdict.js";
+import type { GuardEvent, ListedRoom } from "../gates/verdict.js";
 
 /** One alert message. */
 export interface AlertText {
@@ -53,6 +53,20 @@ export function humanDuration(ms: number): string {
   if (m < 60) return s % 60 === 0 ? `${m} min` : `${m} min ${s % 60} s`;
   const h = Math.floor(m / 60);
   return m % 60 === 0 ? `${h} h` : `${h} h ${m % 60} min`;
+}
+
+/** Decisions the fail modes made during one outage of the lookup service. */
+export interface FailModeTally {
+  allowed: number;
+  refused: number;
+}
+
+/** "Protection restored", with how long the outage lasted and what the fail modes did. */
+export function restoredAlert(downMs: number, tally: FailModeTally): AlertText {
+  return compose(
+    "Protection restored",
+    `the lookup service answers again after ${humanDuration(downMs)}. Meanwhile ${tally.allowed} decision(s) were allowed unchecked and ${tally.refused} refused by fail mode.`,
+  );
 }
 
 /**
@@ -112,10 +126,9 @@ export function eventAlert(
       );
     }
     case "lookup_recovered":
-      return compose(
-        "Protection restored",
-        `the lookup service answers again after ${humanDuration(event.downMs)}. Meanwhile ${event.allowedUnchecked} decision(s) were allowed unchecked and ${event.refusedUnchecked} refused by fail mode.`,
-      );
+    case "fail_mode_applied":
+      // Told by `restoredAlert` with the fail-mode decisions counted meanwhile.
+      return undefined;
     case "publish_refused":
       return compose(
         "Publication refused",

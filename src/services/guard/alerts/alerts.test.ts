@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RoomId, UserId } from "../../../core/ids.js";
-import { eventAlert, humanDuration, type AlertStyle } from "./alert-text.js";
+import { eventAlert, humanDuration, type AlertStyle, restoredAlert } from "./alert-text.js";
 import { InviteSummary } from "./invite-summary.js";
 
 const style: AlertStyle = {
@@ -50,12 +50,8 @@ describe("alert texts", () => {
     expect(eventAlert({ kind: "lookup_degraded", reason: "timeout" }, style)?.plain).toBe(
       "Protection degraded: the lookup service does not answer (timeout). Until it does: user_may_join_room allowed unchecked, user_may_invite refused.",
     );
-    expect(
-      eventAlert(
-        { kind: "lookup_recovered", downMs: 200_000, allowedUnchecked: 4, refusedUnchecked: 1 },
-        style,
-      )?.plain,
-    ).toBe(
+    expect(eventAlert({ kind: "lookup_recovered", downMs: 200_000 }, style)).toBeUndefined();
+    expect(restoredAlert(200_000, { allowed: 4, refused: 1 }).plain).toBe(
       "Protection restored: the lookup service answers again after 3 min 20 s. Meanwhile 4 decision(s) were allowed unchecked and 1 refused by fail mode.",
     );
     expect(humanDuration(7_500_000)).toBe("2 h 5 min");

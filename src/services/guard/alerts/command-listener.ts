@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { UserId } from "../../../core/ids.js";
-import { jsonField, segment, type MatrixCall } from "../matrix-http.js";
+import { jsonField, segment, type MatrixCall } from "../synapse/matrix-http.js";
 import { COMMAND_USAGE, parseCommand, powerLevelOf } from "./commands.js";
 
 /** Power level a member needs to command the guard (Matrix "moderator"). */

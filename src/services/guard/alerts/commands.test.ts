@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ok } from "../../../core/result.js";
-import type { MatrixCall } from "../matrix-http.js";
+import type { MatrixCall } from "../synapse/matrix-http.js";
 import { CommandListener } from "./command-listener.js";
 import { parseCommand, powerLevelOf } from "./commands.js";
 

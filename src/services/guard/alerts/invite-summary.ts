@@ -4,7 +4,7 @@
  * 3 servers refused in the last minute". Pure: the caller flushes on its timer.
  */
 import { serverOf } from "../../../core/ids.js";
-import type { GuardEvent, RefuseReason } from "../verdict.js";
+import type { GuardEvent, RefuseReason } from "../gates/verdict.js";
 import { humanDuration, type AlertText } from "./alert-text.js";
 
 type InviteRefused = Extract<GuardEvent, { kind: "invite_refused" }>;

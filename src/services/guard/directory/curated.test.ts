@@ -7,7 +7,7 @@ import {
   spaceChildren,
   type CuratedResolver,
 } from "./curated.js";
-import type { MatrixCall } from "../matrix-http.js";
+import type { MatrixCall } from "../synapse/matrix-http.js";
 
 const r = (name: string) => `!${name}:example.org` as RoomId;
 

@@ -11,7 +11,7 @@
  */
 import { parseRoomId, type RoomId } from "../../../core/ids.js";
 import { err, ok, type Result } from "../../../core/result.js";
-import { describeFailure, jsonField, segment, type MatrixCall } from "../matrix-http.js";
+import { describeFailure, jsonField, segment, type MatrixCall } from "../synapse/matrix-http.js";
 
 /** Nested spaces are followed this deep. */
 const MAX_DEPTH = 3;

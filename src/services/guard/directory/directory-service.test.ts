@@ -8,11 +8,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../config/load.js";
 import type { GuardConfig } from "../../../config/schema.js";
 import { TermMatcher } from "../../../core/text/index.js";
-import { matrixCaller } from "../matrix-http.js";
-import { FakeLookupClient, RecordingAlertSink } from "../fakes.js";
-import { createGuardMetrics, type GuardMetrics } from "../metrics.js";
-import { searchRedirector, startDirectory, type DirectoryHandle } from "./compose.js";
-import { FakeHomeserver, roomEntry } from "./fake-homeserver.js";
+import { matrixCaller } from "../synapse/matrix-http.js";
+import { FakeLookupClient, RecordingAlertSink } from "../../../../test/doubles/guard-fakes.js";
+import { createGuardMetrics, type GuardMetrics } from "../metrics/guard-metrics.js";
+import { searchRedirector, startDirectory, type DirectoryHandle } from "../compose-directory.js";
+import { FakeHomeserver, roomEntry } from "../../../../test/doubles/fake-homeserver.js";
 
 const HELP = { en: "Synthetic help.", de: "Synthetische Hilfe." };
 const LISTED = "!listed-0001:example.org";

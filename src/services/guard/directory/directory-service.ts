@@ -14,7 +14,7 @@
  */
 import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "../../../observability/logger.js";
-import type { GuardMetrics } from "../metrics.js";
+import type { GuardMetrics } from "../metrics/guard-metrics.js";
 import { pickLanguage } from "./language.js";
 import {
   followingPage,

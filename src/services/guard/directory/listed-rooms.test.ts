@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { RoomId } from "../../../core/ids.js";
-import { FakeLookupClient } from "../fakes.js";
+import { FakeLookupClient } from "../../../../test/doubles/guard-fakes.js";
 import { ListedRooms, MAX_CHECK_BATCH } from "./listed-rooms.js";
 
 const room = (n: number) => `!synthetic-${String(n).padStart(4, "0")}:example.org` as RoomId;

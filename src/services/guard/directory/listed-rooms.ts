@@ -13,8 +13,8 @@
  */
 import type { RoomId } from "../../../core/ids.js";
 import { SlidingWindowLimiter } from "../../../core/rate-limit.js";
-import type { LookupClient } from "../lookup-client.js";
-import type { ListedRoom } from "../verdict.js";
+import type { LookupClient } from "../lookup/lookup-client.js";
+import type { ListedRoom } from "../gates/verdict.js";
 
 /** The lookup service accepts at most this many hashes per batch check (docs/api.md). */
 export const MAX_CHECK_BATCH = 100;

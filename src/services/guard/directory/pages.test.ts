@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MSC4176_MESSAGES } from "../messages.js";
+import { MSC4176_MESSAGES } from "../gates/messages.js";
 import { followingPage, jsonObject, replacedRemoteError, requestedLimit } from "./pages.js";
 
 describe("directory pages", () => {

@@ -4,7 +4,7 @@
  * replacement of an untrusted remote server's error (MSC4228, "Security considerations":
  * remote error text is untrusted, an XSS risk, and a server may replace it).
  */
-import { MSC4176_MESSAGES } from "../messages.js";
+import { MSC4176_MESSAGES } from "../gates/messages.js";
 import { MSC4387_HARMS } from "./search-redirect.js";
 
 /** Synapse answers at most this many rooms per page (MAX_PUBLIC_ROOMS_IN_RESPONSE). */

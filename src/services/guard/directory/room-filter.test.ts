@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { RoomId } from "../../../core/ids.js";
 import { TermMatcher } from "../../../core/text/index.js";
-import { FakeLookupClient } from "../fakes.js";
+import { FakeLookupClient } from "../../../../test/doubles/guard-fakes.js";
 import { CuratedRooms } from "./curated.js";
-import { roomEntry } from "./fake-homeserver.js";
+import { roomEntry } from "../../../../test/doubles/fake-homeserver.js";
 import { ListedRooms } from "./listed-rooms.js";
 import { DirectoryFilter, type DirectoryFilterDeps } from "./room-filter.js";
 

@@ -10,7 +10,7 @@
  */
 import { parseRoomId, type RoomId } from "../../../core/ids.js";
 import type { TermMatcher } from "../../../core/text/index.js";
-import type { ListedRoom } from "../verdict.js";
+import type { ListedRoom } from "../gates/verdict.js";
 import type { CuratedRooms } from "./curated.js";
 import type { RoomVerdicts } from "./listed-rooms.js";
 

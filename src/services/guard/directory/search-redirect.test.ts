@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TermMatcher } from "../../../core/text/index.js";
-import { MSC4176_MESSAGES } from "../messages.js";
+import { MSC4176_MESSAGES } from "../gates/messages.js";
 import {
   MSC4387_ERRCODE,
   MSC4387_HARMS,

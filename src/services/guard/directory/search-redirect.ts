@@ -11,7 +11,7 @@
  * implementations to hold back its 403, hence the configurable style.
  */
 import type { TermMatcher } from "../../../core/text/index.js";
-import { MSC4176_MESSAGES, type WireAnswer } from "../messages.js";
+import { MSC4176_MESSAGES, type WireAnswer } from "../gates/messages.js";
 import { pickLanguage } from "./language.js";
 
 /** How a redirected search is answered. */

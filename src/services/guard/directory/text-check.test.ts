@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TermMatcher } from "../../../core/text/index.js";
 import { createHttpServer } from "../../../http/fastify.js";
-import { createGuardMetrics } from "../metrics.js";
+import { createGuardMetrics } from "../metrics/guard-metrics.js";
 import { registerTextCheckRoute, writeGuardError } from "../routes.js";
 import { SearchRedirector } from "./search-redirect.js";
 import { TEXT_CHECK_PATH, TextCheck } from "./text-check.js";

@@ -5,8 +5,8 @@
  * `400 ORG.MATRIX.MSC4387_SAFETY` with the list's help text and harms, which Synapse
  * relays to the user. Always MSC4387's shape: that is what such a Synapse expects.
  */
-import type { GuardMetrics } from "../metrics.js";
-import type { WireAnswer } from "../messages.js";
+import type { GuardMetrics } from "../metrics/guard-metrics.js";
+import type { WireAnswer } from "../gates/messages.js";
 import type { SearchRedirector } from "./search-redirect.js";
 
 /** The path Synapse calls, below the configured base URL. */

@@ -1,0 +1,28 @@
+/**
+ * What the gates need to know about the homeserver, as role interfaces owned by the gates:
+ * whether a user is already in a room, and a room's name and topic. The Synapse adapter
+ * (`../synapse/membership.ts`) implements them; without an admin token nothing is known.
+ */
+import type { RoomId, UserId } from "../../../core/ids.js";
+
+/** The texts of a room that term lists are matched against. */
+export interface RoomTexts {
+  readonly name?: string;
+  readonly topic?: string;
+}
+
+/** Whether a user is joined to a room; undefined when it cannot be known. */
+export interface Membership {
+  isJoined(user: UserId, room: RoomId): Promise<boolean | undefined>;
+}
+
+/** A room's name and topic; undefined when unknown. */
+export interface RoomTextSource {
+  textsOf(room: RoomId): Promise<RoomTexts | undefined>;
+}
+
+/** Knows nothing: the guard runs without an admin token. */
+export const UNKNOWN_MEMBERSHIP: Membership & RoomTextSource = {
+  isJoined: () => Promise.resolve(undefined),
+  textsOf: () => Promise.resolve(undefined),
+};
