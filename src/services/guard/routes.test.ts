@@ -1,113 +1,30 @@
 import type { FastifyInstance } from "fastify";
-import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseConfig } from "../../config/load.js";
-import type { GuardConfig } from "../../config/schema.js";
-import { keyedUserPseudonym } from "../../core/hash.js";
-import { createHttpServer } from "../../http/fastify.js";
-import { InviteSummary } from "./alerts/invite-summary.js";
 import {
   FakeFacts,
   FakeLookupClient,
   RecordingAlertSink,
 } from "../../../test/doubles/guard-fakes.js";
-import { FrozenAccounts } from "./gates/frozen-accounts.js";
-import { GuardService } from "./gates/guard-service.js";
-import { InviteGate } from "./gates/invite-gate.js";
-import { ServerPolicy } from "./gates/invite-policy.js";
-import { JoinGate } from "./gates/join-gate.js";
-import { MSC4176_MESSAGES, RefusalMessages } from "./gates/messages.js";
-import { PublishGate } from "./gates/publish-gate.js";
-import { createGuardMetrics } from "./metrics/guard-metrics.js";
-import { Reactions } from "./alerts/reactions.js";
-import { callbackErrorWriter, registerCallbackRoutes, secretMatches } from "./routes.js";
-import { CleanVerdictCache } from "./gates/verdict-cache.js";
+import {
+  ANTISPAM_SECRET as SECRET,
+  composeTestGuard,
+  type TestGuard,
+} from "../../../test/support/guard-graph.js";
+import { MSC4176_MESSAGES } from "./gates/messages.js";
+import { secretMatches } from "./routes.js";
 
-const SECRET = "synthetic-antispam-secret";
 const LISTED = "!synthetic-0001:example.org";
-
-function guardConfig(extra: Record<string, unknown> = {}): GuardConfig {
-  const parsed = parseConfig(
-    {
-      guard: {
-        homeserver_url: "http://127.0.0.1:1",
-        antispam_secret_file: "/dev/null",
-        pseudonym_secret_file: "/dev/null",
-        lookup: { url: "http://127.0.0.1:2", api_token_file: "/dev/null" },
-        ...extra,
-      },
-    },
-    "/",
-  );
-  if (!parsed.ok || parsed.value.guard === undefined)
-    throw new Error(parsed.ok ? "no guard" : parsed.error);
-  return parsed.value.guard;
-}
 
 describe("guard callback routes", () => {
   let app: FastifyInstance;
+  let guard: TestGuard | undefined;
   let lookup: FakeLookupClient;
   let alerts: RecordingAlertSink;
 
+  /** The real graph (composeGuard) with a fake lookup service, facts and alert sink. */
   async function start(extra: Record<string, unknown> = {}) {
-    const guard = guardConfig(extra);
-    const logger = pino({ level: "silent" });
-    const frozen = new FrozenAccounts(60_000);
-    const cache = new CleanVerdictCache(30_000, 100);
-    const pseudonym = (u: string) => keyedUserPseudonym("k".repeat(32), u);
-    const facts = new FakeFacts();
-    const reactions = new Reactions({
-      alerts,
-      style: { includeRoomId: false, failModes: guard.fail_mode },
-      inviteSummary: new InviteSummary(),
-      suspender: undefined,
-      runInBackground: () => undefined,
-      logger,
-      now: Date.now,
-    });
-    const service = new GuardService({
-      join: new JoinGate({
-        lookup,
-        frozen,
-        cache,
-        membership: facts,
-        pseudonym,
-        failMode: guard.fail_mode.user_may_join_room,
-        now: Date.now,
-      }),
-      publish: new PublishGate({
-        lookup,
-        terms: undefined,
-        roomTexts: facts,
-        failMode: guard.fail_mode.user_may_publish_room,
-      }),
-      invite: new InviteGate({
-        lookup,
-        frozen,
-        cache,
-        servers: new ServerPolicy({
-          localInvitesOnly: false,
-          allowServers: [],
-          denyServers: [],
-          allowIpLiterals: false,
-        }),
-        terms: undefined,
-        roomTexts: facts,
-        pseudonym,
-        failMode: {
-          local: guard.fail_mode.user_may_invite,
-          remote: guard.fail_mode.federated_user_may_invite,
-        },
-        now: Date.now,
-      }),
-      messages: new RefusalMessages(guard.messages),
-      reactions,
-      failModes: guard.fail_mode,
-      metrics: createGuardMetrics(),
-      logger,
-    });
-    app = createHttpServer({ bodyLimit: 1024, writeError: callbackErrorWriter(service) });
-    registerCallbackRoutes(app, service, SECRET, () => ({ lookup_reachable: true }));
+    guard = composeTestGuard({ guard: extra }, { lookup, roomFacts: new FakeFacts(), alerts });
+    app = guard.composed.api;
     await app.ready();
   }
 
@@ -127,7 +44,10 @@ describe("guard callback routes", () => {
     lookup = new FakeLookupClient().list(LISTED);
     alerts = new RecordingAlertSink();
   });
-  afterEach(async () => app?.close());
+  afterEach(async () => {
+    await guard?.close();
+    guard = undefined;
+  });
 
   it("compares the secret in constant time over digests", () => {
     expect(secretMatches(SECRET, SECRET)).toBe(true);

@@ -41,6 +41,20 @@ describe("Reactions", () => {
     return { alerts, reactions, tasks, advance: (ms: number) => (now += ms) };
   };
 
+  it("counts the decisions fail modes made during an outage into the restored alert", () => {
+    const { alerts, reactions } = setup();
+    reactions.handle([{ kind: "fail_mode_applied", mode: "open" }]); // before the outage
+    reactions.handle([{ kind: "lookup_degraded", reason: "timeout" }]);
+    reactions.handle([{ kind: "fail_mode_applied", mode: "open" }]);
+    reactions.handle([{ kind: "fail_mode_applied", mode: "closed" }]);
+    reactions.handle([{ kind: "fail_mode_applied", mode: "open" }]);
+    reactions.handle([{ kind: "lookup_recovered", downMs: 61_000 }]);
+    expect(alerts.posted.map((p) => p.kind)).toEqual(["lookup_degraded", "lookup_recovered"]);
+    expect(alerts.posted[1]!.text.plain).toBe(
+      "Protection restored: the lookup service answers again after 1 min 1 s. Meanwhile 2 decision(s) were allowed unchecked and 1 refused by fail mode.",
+    );
+  });
+
   it("suspends a frozen local account, then alerts with the outcome", async () => {
     const hs = recordingSynapse();
     const { alerts, reactions, tasks } = setup(hs.admin);

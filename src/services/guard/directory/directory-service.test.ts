@@ -3,15 +3,11 @@
  * directory listener in front of it (started as the guard starts it), fake lookup service.
  */
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseConfig } from "../../../config/load.js";
-import type { GuardConfig } from "../../../config/schema.js";
-import { TermMatcher } from "../../../core/text/index.js";
-import { matrixCaller } from "../synapse/matrix-http.js";
+import { listenOn } from "../../../http/listen.js";
 import { FakeLookupClient, RecordingAlertSink } from "../../../../test/doubles/guard-fakes.js";
-import { createGuardMetrics, type GuardMetrics } from "../metrics/guard-metrics.js";
-import { searchRedirector, startDirectory, type DirectoryHandle } from "../compose-directory.js";
+import { composeTestGuard, type TestGuard } from "../../../../test/support/guard-graph.js";
+import type { GuardMetrics } from "../metrics/guard-metrics.js";
 import { FakeHomeserver, roomEntry } from "../../../../test/doubles/fake-homeserver.js";
 
 const HELP = { en: "Synthetic help.", de: "Synthetische Hilfe." };
@@ -36,62 +32,36 @@ function rawGet(
   });
 }
 
-function guardConfig(upstream: string, directory: Record<string, unknown> = {}): GuardConfig {
-  const parsed = parseConfig(
-    {
-      guard: {
-        homeserver_url: upstream,
-        antispam_secret_file: "/dev/null",
-        pseudonym_secret_file: "/dev/null",
-        lookup: { url: "http://127.0.0.1:1", api_token_file: "/dev/null" },
-        terms: [{ id: "fruit", file: "/dev/null", harms: ["m.child_safety.csam"], messages: HELP }],
-        directory: {
-          listen: "127.0.0.1:0",
-          trusted_servers: ["Trusted.example"],
-          upstream_timeout: "300ms",
-          max_response_bytes: 65_536,
-          refill_pages: 2,
-          ...directory,
-        },
-      },
-    },
-    "/",
-  );
-  if (!parsed.ok || parsed.value.guard === undefined)
-    throw new Error(parsed.ok ? "no guard" : parsed.error);
-  return parsed.value.guard;
-}
-
 describe("the directory proxy", () => {
   let upstream: FakeHomeserver;
   let lookup: FakeLookupClient;
   let alerts: RecordingAlertSink;
   let metrics: GuardMetrics;
-  let proxy: DirectoryHandle | undefined;
+  let proxy: TestGuard | undefined;
 
+  /** The real graph (composeGuard) with a fake lookup service; the proxy listens for real. */
   async function start(directory: Record<string, unknown> = {}): Promise<string> {
-    const guard = guardConfig(upstream.url, directory);
-    const terms = new TermMatcher([
-      { id: "fruit", harms: ["m.child_safety.csam"], terms: ["pineapple"] },
-    ]);
-    proxy = await startDirectory({
-      guard,
-      terms,
-      redirector: searchRedirector(guard, terms),
-      lookup,
-      anonymous: matrixCaller(upstream.url, "", 1000),
-      admin: undefined,
-      alerts,
-      metrics,
-      logger: pino({ level: "silent" }),
-      runInBackground: () => undefined,
-      now: Date.now,
-      onInternalError: (e) => {
-        throw e;
+    proxy = composeTestGuard(
+      {
+        homeserverUrl: upstream.url,
+        terms: { terms: ["pineapple"], messages: HELP },
+        guard: {
+          directory: {
+            listen: "127.0.0.1:0",
+            trusted_servers: ["Trusted.example"],
+            upstream_timeout: "300ms",
+            max_response_bytes: 65_536,
+            refill_pages: 2,
+            ...directory,
+          },
+        },
       },
-    });
-    return proxy!.url;
+      { lookup, alerts },
+    );
+    metrics = proxy.composed.metrics;
+    return listenOn(proxy.composed.directory!, "127.0.0.1:0");
   }
+
   const metric = async (line: string) => {
     const text = await metrics.registry.metrics();
     const found = text.split("\n").find((l) => l.startsWith(line));
@@ -102,10 +72,9 @@ describe("the directory proxy", () => {
     upstream = await FakeHomeserver.start();
     lookup = new FakeLookupClient().list(LISTED, "r1");
     alerts = new RecordingAlertSink();
-    metrics = createGuardMetrics();
   });
   afterEach(async () => {
-    await proxy?.stop();
+    await proxy?.close();
     proxy = undefined;
     await upstream.stop();
   });
@@ -298,7 +267,7 @@ describe("the directory proxy", () => {
     });
     await fetch(`${url}${CLIENT}`);
     await fetch(`${url}${CLIENT}`); // the same rooms again: not counted twice
-    await proxy!.stop();
+    await proxy!.close();
     proxy = undefined;
     expect(alerts.posted).toHaveLength(1);
     const { plain } = alerts.posted[0]!.text;
@@ -316,7 +285,7 @@ describe("the directory proxy", () => {
     expect(((await (await fetch(`${url}${CLIENT}`)).json()) as { chunk: unknown[] }).chunk).toEqual(
       [],
     );
-    await proxy!.stop();
+    await proxy!.close();
     const shown = await start({ fail_mode: "show" });
     expect(
       ((await (await fetch(`${shown}${CLIENT}`)).json()) as { chunk: unknown[] }).chunk,

@@ -41,6 +41,8 @@ export interface LookupClient {
   check(rooms: readonly RoomId[]): Promise<CheckResult>;
   /** Lifts a freeze; answers whether one was lifted. */
   unfreeze(user: Ljs4Hash): Promise<Result<boolean, string>>;
+  /** Releases kept-alive connections, where there are any. */
+  close?(): void;
 }
 
 /** Options of {@link StandardLookupClient}. */

@@ -1,0 +1,506 @@
+/**
+ * The one composition function of the guard: builds its whole object graph from config and
+ * ports — the gates, the lookup client and its monitor, the alert room, the operations, the
+ * room directory proxy — and its HTTP apps, without listening. `main.ts` starts it for
+ * production; tests call it with fakes for some ports and `inject` against the real graph.
+ * No decisions live here.
+ */
+import type { FastifyInstance } from "fastify";
+import { termListId } from "../../config/directory-schema.js";
+import { durationMs, type GuardConfig } from "../../config/schema.js";
+import { readSecretFile } from "../../config/secrets.js";
+import type { RoomId, UserId } from "../../core/ids.js";
+import type { TermMatcher } from "../../core/text/index.js";
+import { createHttpServer } from "../../http/fastify.js";
+import { backgroundRunner, type RunInBackground } from "../../observability/background.js";
+import type { Logger } from "../../observability/logger.js";
+import { commandReply } from "./alerts/alert-text.js";
+import { LogOnlyAlertSink, MatrixAlertSender, type AlertSink } from "./alerts/alert-sender.js";
+import { CommandListener } from "./alerts/command-listener.js";
+import { DirectorySummary } from "./alerts/directory-summary.js";
+import { InviteSummary } from "./alerts/invite-summary.js";
+import { Reactions } from "./alerts/reactions.js";
+import { CuratedRooms, HomeserverCuratedResolver } from "./directory/curated.js";
+import { DirectoryService } from "./directory/directory-service.js";
+import { ListedRooms } from "./directory/listed-rooms.js";
+import { DirectoryFilter } from "./directory/room-filter.js";
+import { SearchRedirector, type Texts } from "./directory/search-redirect.js";
+import { TextCheck } from "./directory/text-check.js";
+import { FrozenAccounts } from "./gates/frozen-accounts.js";
+import { GuardService } from "./gates/guard-service.js";
+import { InviteGate } from "./gates/invite-gate.js";
+import { ServerPolicy } from "./gates/invite-policy.js";
+import { JoinGate } from "./gates/join-gate.js";
+import { RefusalMessages } from "./gates/messages.js";
+import { cachedPseudonyms } from "./gates/pseudonyms.js";
+import { PublishGate } from "./gates/publish-gate.js";
+import { UNKNOWN_MEMBERSHIP, type Membership, type RoomTextSource } from "./gates/room-facts.js";
+import { CleanVerdictCache } from "./gates/verdict-cache.js";
+import { StandardLookupClient, type LookupClient } from "./lookup/lookup-client.js";
+import { LookupMonitor } from "./lookup/lookup-monitor.js";
+import { createGuardMetrics, type GuardMetrics } from "./metrics/guard-metrics.js";
+import { Unfreezer } from "./operations/unfreeze.js";
+import {
+  callbackErrorWriter,
+  registerCallbackRoutes,
+  registerDirectoryRoutes,
+  registerOperationsRoutes,
+  registerTextCheckRoute,
+  writeDirectoryError,
+  writeGuardError,
+} from "./routes.js";
+import { matrixCaller, type MatrixCall } from "./synapse/matrix-http.js";
+import { AdminApiFacts } from "./synapse/membership.js";
+import { SynapseAdmin } from "./synapse/synapse-admin.js";
+import { loadTermMatcher } from "./term-lists.js";
+
+/** Callback bodies are small; a federated invite with its stripped state stays far below. */
+export const GUARD_BODY_LIMIT = 256 * 1024;
+/** Directory request bodies are small JSON filters. */
+const DIRECTORY_BODY_LIMIT = 64 * 1024;
+const DIRECTORY_VERDICTS_CACHED = 100_000;
+const PROBE_EVERY_MS = 5_000;
+const GAUGES_EVERY_MS = 5_000;
+const MIN_PSEUDONYM_SECRET = 32;
+const ALERT_CALL_TIMEOUT_MS = 10_000;
+
+/**
+ * What the guard talks to. Only the logger is required; every other port defaults to the
+ * real adapter built from config (HTTP to the lookup service, Synapse's APIs, files).
+ */
+export interface GuardPorts {
+  readonly logger: Logger;
+  readonly now?: () => number;
+  /** Reads a `*_file` secret. */
+  readonly readSecret?: (path: string) => string;
+  /** The lookup service (default: LJS-4 over HTTP to `guard.lookup.url`). */
+  readonly lookup?: LookupClient;
+  /** Membership and room texts (default: Synapse's admin API, or unknown without a token). */
+  readonly roomFacts?: Membership & RoomTextSource;
+  /** Where alerts go (default: the alert room, or the log without `guard.alerts`). */
+  readonly alerts?: AlertSink;
+}
+
+/** The guard's object graph: its HTTP apps (not yet listening) and what runs beside them. */
+export interface ComposedGuard {
+  /** The callback listener's app (`guard.listen`). */
+  readonly api: FastifyInstance;
+  /** The operations app (`guard.metrics_listen`). */
+  readonly operations: FastifyInstance;
+  /** The room directory proxy's app, with a `guard.directory` section. */
+  readonly directory: FastifyInstance | undefined;
+  readonly metrics: GuardMetrics;
+  readonly lookup: LookupMonitor;
+  /** Starts the timers and the alert-room command listener. */
+  start(): void;
+  /** Resolves when queued alerts are sent or given up. */
+  alertsIdle(): Promise<void>;
+  /** Stops the timers and apps, posts the last summaries, stops the alert bot. */
+  stop(): Promise<void>;
+}
+
+/** Builds the guard described by `guard` around `ports`. */
+export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGuard {
+  const { logger } = ports;
+  const now = ports.now ?? (() => Date.now());
+  const readSecret = ports.readSecret ?? readSecretFile;
+  const metrics = createGuardMetrics();
+  const runInBackground = backgroundRunner(logger);
+  const pseudonym = cachedPseudonyms(pseudonymSecret(guard, readSecret));
+  const onInternalError = (e: unknown) =>
+    logger.error(
+      { err: { name: (e as Error).name, message: (e as Error).message } },
+      "internal error",
+    );
+
+  const adminCall = adminCaller(guard, readSecret, logger);
+  const admin = adminCall === undefined ? undefined : new SynapseAdmin(adminCall);
+  const facts =
+    ports.roomFacts ??
+    (admin === undefined
+      ? UNKNOWN_MEMBERSHIP
+      : new AdminApiFacts(admin, durationMs(guard.cache.membership_ttl), now, (purpose, reason) => {
+          metrics.adminApiFailures.inc({ purpose });
+          logger.warn({ purpose, reason }, "Synapse admin API request failed");
+        }));
+  const suspender = guard.freeze.suspend_account ? admin : undefined;
+  const alertRoom = alertRoomSender(guard, readSecret, metrics, logger, ports.alerts);
+  const reactions = new Reactions({
+    alerts: alertRoom.sink,
+    style: {
+      includeRoomId: guard.alerts?.include_room_id ?? false,
+      failModes: guard.fail_mode,
+      ...(guard.directory === undefined ? {} : { directoryFailMode: guard.directory.fail_mode }),
+    },
+    inviteSummary: new InviteSummary(),
+    suspender,
+    runInBackground,
+    logger,
+    now,
+    onSuspension: (result) => metrics.suspensions.inc({ action: "suspend", result }),
+  });
+
+  const lookupClient =
+    ports.lookup ??
+    new StandardLookupClient({
+      baseUrl: guard.lookup.url,
+      token: readSecret(guard.lookup.api_token_file),
+      timeoutMs: durationMs(guard.lookup.timeout),
+    });
+  let checkUnsupportedWarned = false;
+  const lookup = new LookupMonitor(lookupClient, {
+    now,
+    onHealth: (event) => {
+      metrics.lookupDegraded.set(event.kind === "lookup_degraded" ? 1 : 0);
+      reactions.handle([event]);
+    },
+    observe: (operation, outcome, seconds) => {
+      metrics.lookupRequests.inc({ operation, outcome });
+      metrics.lookupSeconds.observe({ operation }, seconds);
+      if (outcome === "unsupported" && !checkUnsupportedWarned) {
+        checkUnsupportedWarned = true;
+        logger.warn(
+          "the lookup service refuses the batch check (no `directory` scope?): users found inside listed rooms are not reported, publications and directory rooms follow their fail modes",
+        );
+      }
+    },
+    probeRoom: "!redlight-probe:invalid" as RoomId,
+    probeUser: pseudonym("@redlight-probe:invalid" as UserId),
+  });
+
+  const frozen = new FrozenAccounts(durationMs(guard.cache.frozen_recheck));
+  const cache = new CleanVerdictCache(durationMs(guard.cache.clean_ttl), guard.cache.max_entries);
+  // One matcher for invites, publishing, the directory and the text check.
+  const terms = loadTermMatcher(guard.terms);
+  const service = new GuardService({
+    join: new JoinGate({
+      lookup,
+      frozen,
+      cache,
+      membership: facts,
+      pseudonym,
+      failMode: guard.fail_mode.user_may_join_room,
+      now,
+    }),
+    invite: new InviteGate({
+      lookup,
+      frozen,
+      cache,
+      servers: new ServerPolicy({
+        localInvitesOnly: guard.invites.local_invites_only,
+        allowServers: guard.invites.allow_servers,
+        denyServers: guard.invites.deny_servers,
+        allowIpLiterals: guard.invites.allow_ip_literals,
+      }),
+      terms,
+      roomTexts: facts,
+      pseudonym,
+      failMode: {
+        local: guard.fail_mode.user_may_invite,
+        remote: guard.fail_mode.federated_user_may_invite,
+      },
+      now,
+    }),
+    publish: new PublishGate({
+      lookup,
+      terms,
+      roomTexts: facts,
+      failMode: guard.fail_mode.user_may_publish_room,
+    }),
+    messages: new RefusalMessages(guard.messages),
+    reactions,
+    failModes: guard.fail_mode,
+    metrics,
+    logger,
+  });
+  const unfreezer = new Unfreezer({
+    lookup,
+    frozen,
+    pseudonym,
+    suspender,
+    alerts: alertRoom.sink,
+    onResult: (origin, result) => metrics.unfreezes.inc({ origin, result }),
+    onUnsuspend: (result) => metrics.suspensions.inc({ action: "unsuspend", result }),
+  });
+  const commands = commandListener(guard, alertRoom, unfreezer, logger);
+
+  // A bug is answered as a bare (non-JSON) 500, which Synapse treats by the module's fail_open.
+  const api = createHttpServer({
+    bodyLimit: GUARD_BODY_LIMIT,
+    writeError: callbackErrorWriter(service),
+    onInternalError,
+  });
+  registerCallbackRoutes(api, service, readSecret(guard.antispam_secret_file), () => ({
+    lookup_reachable: !lookup.degraded,
+  }));
+  const redirector = searchRedirector(guard, terms);
+  if (guard.text_check_key_file !== undefined) {
+    const key = readSecret(guard.text_check_key_file);
+    registerTextCheckRoute(api, new TextCheck(redirector, metrics), key);
+  }
+  const operations = createHttpServer({
+    bodyLimit: 4096,
+    writeError: writeGuardError,
+    onInternalError,
+  });
+  registerOperationsRoutes(operations, metrics.registry, unfreezer);
+
+  const directory = composeDirectory({
+    guard,
+    terms,
+    redirector,
+    lookup,
+    anonymous: matrixCaller(guard.homeserver_url, "", ALERT_CALL_TIMEOUT_MS),
+    admin: adminCall,
+    alerts: alertRoom.sink,
+    metrics,
+    logger,
+    runInBackground,
+    now,
+    onInternalError,
+  });
+
+  const summaryMs = durationMs(guard.alerts?.invite_summary_interval ?? "1m");
+  let timers: NodeJS.Timeout[] = [];
+  return {
+    api,
+    operations,
+    directory: directory?.app,
+    metrics,
+    lookup,
+    start() {
+      timers = [
+        setInterval(() => reactions.flushInviteSummary(summaryMs), summaryMs),
+        setInterval(() => runInBackground("lookup probe", () => lookup.probe()), PROBE_EVERY_MS),
+        setInterval(() => {
+          metrics.knownFrozen.set(frozen.size);
+          metrics.cachedCleanRooms.set(cache.size);
+        }, GAUGES_EVERY_MS),
+        ...(directory?.timers() ?? []),
+      ];
+      for (const timer of timers) timer.unref();
+      commands?.start();
+      if (admin === undefined) {
+        logger.warn(
+          "no guard.admin_token_file: re-joins and profile changes cannot be told from new joins and count as attempts",
+        );
+      }
+    },
+    alertsIdle: () => alertRoom.idle(),
+    async stop() {
+      for (const timer of timers) clearInterval(timer);
+      await Promise.all([api.close(), operations.close(), directory?.stop(), commands?.stop()]);
+      reactions.flushInviteSummary(summaryMs);
+      await alertRoom.stop();
+      lookupClient.close?.();
+    },
+  };
+}
+
+function pseudonymSecret(guard: GuardConfig, readSecret: (path: string) => string): string {
+  const secret = readSecret(guard.pseudonym_secret_file);
+  if (secret.length < MIN_PSEUDONYM_SECRET) {
+    throw new Error(
+      `${guard.pseudonym_secret_file}: the pseudonym secret needs at least ${MIN_PSEUDONYM_SECRET} characters`,
+    );
+  }
+  return secret;
+}
+
+/** Calls with the admin token, when one is configured. */
+function adminCaller(
+  guard: GuardConfig,
+  readSecret: (path: string) => string,
+  logger: Logger,
+): MatrixCall | undefined {
+  if (guard.admin_token_file === undefined) {
+    if (guard.freeze.suspend_account)
+      logger.warn("freeze.suspend_account needs guard.admin_token_file; no suspensions");
+    return undefined;
+  }
+  const token = readSecret(guard.admin_token_file);
+  return matrixCaller(guard.homeserver_url, token, durationMs(guard.admin_api_timeout));
+}
+
+/** The alert room: where alerts go, and the bot's client-server calls (for commands). */
+interface AlertRoom {
+  readonly sink: AlertSink;
+  readonly call: MatrixCall | undefined;
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function alertRoomSender(
+  guard: GuardConfig,
+  readSecret: (path: string) => string,
+  metrics: GuardMetrics,
+  logger: Logger,
+  given: AlertSink | undefined,
+): AlertRoom {
+  const quiet = { call: undefined, idle: () => Promise.resolve(), stop: () => Promise.resolve() };
+  if (given !== undefined) return { sink: given, ...quiet };
+  if (guard.alerts === undefined) {
+    const sink = new LogOnlyAlertSink((kind, text) => logger.warn({ alert: kind }, text));
+    return { sink, ...quiet };
+  }
+  const call = matrixCaller(
+    guard.homeserver_url,
+    readSecret(guard.alerts.access_token_file),
+    ALERT_CALL_TIMEOUT_MS,
+  );
+  const sender = new MatrixAlertSender({
+    call,
+    roomId: guard.alerts.room_id,
+    onOutcome: (kind, outcome, reason) => {
+      metrics.alerts.inc({ kind, outcome });
+      if (outcome === "failed" || outcome === "dropped")
+        logger.error({ alert: kind, reason }, "alert not delivered");
+    },
+  });
+  return { sink: sender, call, idle: () => sender.idle(), stop: () => sender.stop() };
+}
+
+/** The alert-room command listener, when alerts and commands are on. */
+function commandListener(
+  guard: GuardConfig,
+  alertRoom: AlertRoom,
+  unfreezer: Unfreezer,
+  logger: Logger,
+): CommandListener | undefined {
+  const call = alertRoom.call;
+  if (guard.alerts === undefined || call === undefined || !guard.alerts.commands) return undefined;
+  return new CommandListener({
+    call,
+    roomId: guard.alerts.room_id,
+    unfreeze: async (user, actor) => {
+      const outcome = await unfreezer.unfreeze(user, actor, "alert_room");
+      // On success the "Account unfrozen" alert is the reply.
+      return outcome.ok ? undefined : `${actor}: ${outcome.error}`;
+    },
+    reply: (text) => alertRoom.sink.post("command_reply", commandReply(text)),
+    log: (message, detail) => logger.info(detail ?? {}, message),
+  });
+}
+
+/** The redirector for `guard.terms` and the help texts of each list. */
+export function searchRedirector(
+  guard: GuardConfig,
+  terms: TermMatcher | undefined,
+): SearchRedirector {
+  const listTexts = new Map<string, Texts>();
+  for (const list of guard.terms)
+    if (list.messages !== undefined) listTexts.set(termListId(list), list.messages);
+  return new SearchRedirector({
+    terms,
+    listTexts,
+    fallbackTexts: guard.messages.search_redirected,
+    defaultLanguage: guard.messages.default_language,
+  });
+}
+
+/** What the directory proxy uses from the rest of the guard. */
+interface DirectoryDeps {
+  readonly guard: GuardConfig;
+  readonly terms: TermMatcher | undefined;
+  readonly redirector: SearchRedirector;
+  readonly lookup: LookupClient;
+  /** Client-server calls without a token (alias resolution). */
+  readonly anonymous: MatrixCall;
+  /** Admin API calls, when an admin token is configured (space children). */
+  readonly admin: MatrixCall | undefined;
+  readonly alerts: AlertSink;
+  readonly metrics: GuardMetrics;
+  readonly logger: Logger;
+  readonly runInBackground: RunInBackground;
+  readonly now: () => number;
+  readonly onInternalError: (e: unknown) => void;
+}
+
+/** The directory proxy's app and its periodic work, or nothing without `guard.directory`. */
+function composeDirectory(deps: DirectoryDeps) {
+  const { guard, metrics, logger, runInBackground, now } = deps;
+  const config = guard.directory;
+  if (config === undefined) return undefined;
+  const listed = new ListedRooms({
+    lookup: deps.lookup,
+    ttlMs: durationMs(config.verdict_ttl),
+    staleMs: durationMs(config.stale_verdict_ttl),
+    maxEntries: DIRECTORY_VERDICTS_CACHED,
+    hashesPerMinute: config.max_checks_per_minute,
+    now,
+    onBudgetExceeded: () => metrics.directoryChecksOverBudget.inc(),
+    onRateLimited: () => metrics.directoryChecksRateLimited.inc(),
+  });
+  const curated =
+    config.mode === "curated"
+      ? new CuratedRooms(
+          config.curated_rooms,
+          new HomeserverCuratedResolver(deps.anonymous, deps.admin),
+          (problem) => logger.warn({ problem }, "curated room directory"),
+        )
+      : undefined;
+  if (curated !== undefined && deps.admin === undefined) {
+    logger.warn("curated directory without guard.admin_token_file: spaces count as plain rooms");
+  }
+  const summary = new DirectorySummary(now);
+  const service = new DirectoryService({
+    upstream: {
+      client: guard.homeserver_url.replace(/\/+$/, ""),
+      federation: (config.federation_url ?? guard.homeserver_url).replace(/\/+$/, ""),
+    },
+    timeoutMs: durationMs(config.upstream_timeout),
+    maxBytes: config.max_response_bytes,
+    style: config.style,
+    redirector: deps.redirector,
+    filter: new DirectoryFilter({
+      verdicts: (rooms) => listed.verdicts(rooms),
+      terms: deps.terms,
+      curated,
+      failMode: config.fail_mode,
+    }),
+    trustedServers: new Set(config.trusted_servers.map((s) => s.toLowerCase())),
+    refillPages: config.refill_pages,
+    texts: {
+      remoteSearchFailed: guard.messages.remote_search_failed,
+      unavailable: guard.messages.directory_unavailable,
+      defaultLanguage: guard.messages.default_language,
+    },
+    metrics,
+    onHidden: (hidden) => summary.record(hidden),
+    logger,
+  });
+  const app = createHttpServer({
+    bodyLimit: DIRECTORY_BODY_LIMIT,
+    writeError: writeDirectoryError,
+    onInternalError: deps.onInternalError,
+  });
+  registerDirectoryRoutes(app, service);
+
+  const reportMs = durationMs(config.report_interval);
+  const includeRoomId = guard.alerts?.include_room_id ?? false;
+  const report = () => {
+    const text = summary.flush(reportMs, includeRoomId);
+    if (text !== undefined) deps.alerts.post("directory_rooms_hidden", text);
+  };
+  const refreshCurated = () => {
+    if (curated !== undefined) runInBackground("curated rooms", () => curated.refresh());
+  };
+  return {
+    app,
+    /** Refreshes the curated rooms now and returns the directory's periodic timers. */
+    timers(): NodeJS.Timeout[] {
+      refreshCurated();
+      return [
+        setInterval(report, reportMs),
+        setInterval(() => metrics.directoryCachedVerdicts.set(listed.size), GAUGES_EVERY_MS),
+        ...(curated === undefined
+          ? []
+          : [setInterval(refreshCurated, durationMs(config.curated_refresh))]),
+      ];
+    },
+    async stop() {
+      await app.close();
+      report();
+    },
+  };
+}
