@@ -1,7 +1,7 @@
 /**
- * The guard's lookup client against the real lookup service (in-process, SQLite): every
- * answer of the LJS-4 API becomes the right value, and the guard's own deadline holds
- * against a service that never answers.
+ * The guard's lookup client against the real lookup service (in-process, SQLite): quotas,
+ * deadlines, wrong tokens and hostile transports become the right values. What every
+ * lookup client must do, fake or real, is in test/contracts/lookup-client.contract.ts.
  */
 import {
   createServer as createHttpServer,
@@ -13,12 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyedUserPseudonym } from "../src/core/hash.js";
 import type { RoomId } from "../src/core/ids.js";
 import { StandardLookupClient } from "../src/services/guard/lookup/lookup-client.js";
-import {
-  cleanRoom,
-  listedRoom,
-  startLookupFixture,
-  type LookupFixture,
-} from "./support/lookup-fixture.js";
+import { cleanRoom, startLookupFixture, type LookupFixture } from "./support/lookup-fixture.js";
 
 const pseudo = (user: string) => keyedUserPseudonym("synthetic-secret-for-tests-0123456789", user);
 const room = (id: string) => id as RoomId;
@@ -26,59 +21,18 @@ const room = (id: string) => id as RoomId;
 describe("StandardLookupClient against the lookup service", () => {
   let fixture: LookupFixture;
   let plain: StandardLookupClient;
-  let directory: StandardLookupClient;
 
   beforeAll(async () => {
     fixture = await startLookupFixture({
       clients: [{ name: "hs1" }, { name: "hs2", scopes: ["directory"] }],
     });
-    const client = (name: string) =>
-      new StandardLookupClient({
-        baseUrl: fixture.handle.apiUrl,
-        token: fixture.tokens[name]!,
-        timeoutMs: 1500,
-      });
-    plain = client("hs1");
-    directory = client("hs2");
+    plain = new StandardLookupClient({
+      baseUrl: fixture.handle.apiUrl,
+      token: fixture.tokens["hs1"]!,
+      timeoutMs: 10_000,
+    });
   });
   afterAll(async () => fixture?.stop());
-
-  it("answers clean, listed with report and tags, then frozen on the third hit and after", async () => {
-    const user = pseudo("@alice:example.org");
-    expect(await plain.lookup(room(cleanRoom(1)), user)).toEqual({ kind: "clean" });
-    expect(await plain.lookup(room(listedRoom(1)), user)).toEqual({
-      kind: "listed",
-      listed: { reportId: "report-1", tags: ["csam"] },
-      frozeNow: false,
-    });
-    await plain.lookup(room(listedRoom(2)), user);
-    expect(await plain.lookup(room(listedRoom(3)), user)).toMatchObject({
-      kind: "listed",
-      frozeNow: true,
-    });
-    expect(await plain.lookup(room(cleanRoom(1)), user)).toEqual({ kind: "frozen" });
-    expect(await plain.unfreeze(user)).toEqual({ ok: true, value: true });
-    expect(await plain.unfreeze(user)).toEqual({ ok: true, value: false });
-    expect(await plain.lookup(room(cleanRoom(1)), user)).toEqual({ kind: "clean" });
-  });
-
-  it("checks rooms in a batch without counting, with the directory scope only", async () => {
-    const rooms = [listedRoom(4), cleanRoom(2), listedRoom(5)].map(room);
-    const user = pseudo("@bob:example.org");
-    for (let i = 0; i < 4; i++) {
-      const result = await directory.check(rooms);
-      expect(result.kind).toBe("checked");
-      if (result.kind === "checked") {
-        expect([...result.listed.keys()].sort()).toEqual([listedRoom(4), listedRoom(5)]);
-        expect(result.listed.get(room(listedRoom(4)))).toEqual({
-          reportId: "report-4",
-          tags: ["csam"],
-        });
-      }
-    }
-    expect(await directory.lookup(room(cleanRoom(3)), user)).toEqual({ kind: "clean" }); // not frozen
-    expect(await plain.check(rooms)).toEqual({ kind: "unsupported" });
-  });
 
   it("says rate limited with the delay the service asks for", async () => {
     const user = pseudo("@carol:example.org");
@@ -101,16 +55,14 @@ describe("StandardLookupClient against the lookup service", () => {
     const started = performance.now();
     expect(await slow.lookup(room(cleanRoom(1)), pseudo("@d:example.org"))).toEqual({
       kind: "unavailable",
-      reason: "timeout",
+      failure: { kind: "timeout" },
     });
-    expect(performance.now() - started).toBeLessThan(1500);
+    // Its own deadline, not the socket's or Synapse's 60 s (generous: the machine may be busy).
+    expect(performance.now() - started).toBeLessThan(15_000);
     for (const socket of sockets) socket.destroy();
     await new Promise<void>((done) => silent.close(() => done()));
     const refused = await slow.lookup(room(cleanRoom(1)), pseudo("@d:example.org"));
-    expect(refused).toMatchObject({
-      kind: "unavailable",
-      reason: expect.stringMatching(/^unreachable/),
-    });
+    expect(refused).toMatchObject({ kind: "unavailable", failure: { kind: "unreachable" } });
   });
 
   it("treats a wrong token as unavailable (a misconfiguration the alert room must hear of)", async () => {
@@ -121,7 +73,7 @@ describe("StandardLookupClient against the lookup service", () => {
     });
     expect(await wrong.lookup(room(cleanRoom(1)), pseudo("@e:example.org"))).toEqual({
       kind: "unavailable",
-      reason: "HTTP 401 M_UNKNOWN_TOKEN",
+      failure: { kind: "refused", status: 401, errcode: "M_UNKNOWN_TOKEN" },
     });
   });
 });
@@ -198,15 +150,14 @@ describe("StandardLookupClient's transport (node:http, kept-alive connections)",
     handler = (_req, res) => res.writeHead(200).end(Buffer.alloc(2 * 1024 * 1024, 0x20));
     expect(await client.check([room(cleanRoom(1))])).toEqual({
       kind: "unavailable",
-      reason: "answer too large",
+      failure: { kind: "too_large" },
     });
     handler = (_req, res) => {
       res.writeHead(200, { "content-length": "100" }).write('{"listed":');
       setTimeout(() => res.socket?.destroy(), 10);
     };
-    expect(await client.check([room(cleanRoom(1))])).toMatchObject({
-      kind: "unavailable",
-      reason: expect.stringMatching(/^unreachable/),
-    });
+    const cut = await client.check([room(cleanRoom(1))]);
+    expect(cut.kind).toBe("unavailable");
+    expect(["aborted", "unreachable"]).toContain(cut.kind === "unavailable" && cut.failure.kind);
   });
 });

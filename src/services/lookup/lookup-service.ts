@@ -1,11 +1,13 @@
 /**
  * The lookup decision, independent of HTTP: authenticate the client, apply quotas and
- * freezes, match the room hash against the list, record hits. Every expected failure is an
- * ApiError value; routes.ts only translates to and from the wire.
+ * freezes, match the room hash against the list, record hits. It takes requests already
+ * decoded at the edge (`src/protocol/ljs4.ts`, in routes.ts) and returns outcomes; every
+ * expected failure is an ApiError value that routes.ts writes to the wire.
  */
 import { apiError, type ApiError } from "../../core/errors.js";
 import type { FreezeRule } from "../../core/freeze.js";
-import { parseLjs4Hash, type Ljs4Hash } from "../../core/ids.js";
+import type { Ljs4Hash } from "../../core/ids.js";
+import type { AbuseLookupRequest } from "../../protocol/ljs4.js";
 import type { SlidingWindowLimiter } from "../../core/rate-limit.js";
 import type { ListMatch } from "../../core/source-list.js";
 import { err, ok, type Result } from "../../core/result.js";
@@ -52,8 +54,7 @@ export interface LookupDeps {
   readonly now: () => number;
 }
 
-/** Most hashes one batch check may ask about. */
-export const MAX_BATCH = 100;
+export { MAX_CHECK_BATCH as MAX_BATCH } from "../../protocol/ljs4.js";
 
 const limited = (retryAfterMs: number, what: string) =>
   apiError(429, "M_LIMIT_EXCEEDED", `too many requests for this ${what}`, retryAfterMs);
@@ -70,12 +71,8 @@ export class LookupService {
   constructor(private readonly deps: LookupDeps) {}
 
   /** Authenticates a caller from the header and/or body token (LJS-4: either; both must agree). */
-  authenticate(caller: Caller, body: Record<string, unknown>): Result<ActiveClient, ApiError> {
+  authenticate(caller: Caller, bodyToken: string | undefined): Result<ActiveClient, ApiError> {
     const { limiters, clients, now } = this.deps;
-    const bodyToken = body.api_token;
-    if (bodyToken !== undefined && typeof bodyToken !== "string") {
-      return err(apiError(400, "M_BAD_JSON", "api_token must be a string"));
-    }
     const token = caller.headerToken ?? bodyToken;
     if (token === undefined) return err(apiError(401, "M_MISSING_TOKEN", "missing access token"));
     // Token guessing: an address with too many failures is refused before any token check.
@@ -105,13 +102,11 @@ export class LookupService {
   /** LJS-4 `abuse_lookup` for an authenticated client. */
   async lookup(
     client: ActiveClient,
-    body: Record<string, unknown>,
+    request: AbuseLookupRequest,
   ): Promise<Result<LookupAnswer, ApiError>> {
     const { list, limiters, freezes, now } = this.deps;
-    const room = parseLjs4Hash(body.room_id_hash);
-    if (!room.ok) return err(apiError(400, "M_BAD_JSON", `room_id_hash ${room.error}`));
-    const user = parseLjs4Hash(body.user_id_hash);
-    if (!user.ok) return err(apiError(400, "M_BAD_JSON", `user_id_hash ${user.error}`));
+    const room = { value: request.room_id_hash };
+    const user = { value: request.user_id_hash };
     if (!list.ready) return err(apiError(503, "M_UNKNOWN", "the list is not loaded yet"));
 
     const at = now();
@@ -147,24 +142,10 @@ export class LookupService {
    */
   check(
     client: ActiveClient,
-    body: Record<string, unknown>,
+    parsed: readonly Ljs4Hash[],
   ): Result<ReadonlyMap<Ljs4Hash, ListMatch>, ApiError> {
-    if (!client.scopes.has("directory")) {
-      return err(apiError(403, "M_FORBIDDEN", "this client is not granted the directory scope"));
-    }
-    const hashes = body.room_id_hashes;
-    if (!Array.isArray(hashes) || hashes.length === 0 || hashes.length > MAX_BATCH) {
-      return err(
-        apiError(400, "M_BAD_JSON", `room_id_hashes must be a list of 1 to ${MAX_BATCH} hashes`),
-      );
-    }
-    const parsed: Ljs4Hash[] = [];
-    for (const h of hashes) {
-      const hash = parseLjs4Hash(h);
-      if (!hash.ok)
-        return err(apiError(400, "M_BAD_JSON", `room_id_hashes: every entry ${hash.error}`));
-      parsed.push(hash.value);
-    }
+    const scope = this.mayCheck(client);
+    if (!scope.ok) return scope;
     if (!this.deps.list.ready) return err(apiError(503, "M_UNKNOWN", "the list is not loaded yet"));
     const quota = this.deps.limiters.client.consume(client.name, this.deps.now(), parsed.length);
     if (!quota.allowed) {
@@ -178,13 +159,16 @@ export class LookupService {
     return ok(listed);
   }
 
+  /** Whether the client holds the `directory` scope the batch check needs. */
+  mayCheck(client: ActiveClient): Result<void, ApiError> {
+    return client.scopes.has("directory")
+      ? ok(undefined)
+      : err(apiError(403, "M_FORBIDDEN", "this client is not granted the directory scope"));
+  }
+
   /** Lifts a freeze of one of this client's pseudonyms. */
-  async unfreeze(
-    client: ActiveClient,
-    body: Record<string, unknown>,
-  ): Promise<Result<boolean, ApiError>> {
-    const user = parseLjs4Hash(body.user_id_hash);
-    if (!user.ok) return err(apiError(400, "M_BAD_JSON", `user_id_hash ${user.error}`));
+  async unfreeze(client: ActiveClient, userHash: Ljs4Hash): Promise<Result<boolean, ApiError>> {
+    const user = { value: userHash };
     try {
       const lifted = await this.deps.storage.unfreeze(
         client.name,

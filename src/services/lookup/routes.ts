@@ -12,24 +12,30 @@
  *     POST /admin/reload                  reload every list source now
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { ApiError } from "../../core/errors.js";
-import { bearerToken, jsonObjectBody } from "../../http/body.js";
-import { rejectOtherMethods } from "../../http/fastify.js";
-import { apiError } from "../../core/errors.js";
 import type { Registry } from "prom-client";
+import type { z } from "zod";
+import type { ApiError } from "../../core/errors.js";
+import { err, type Result } from "../../core/result.js";
+import { bearerToken } from "../../http/body.js";
+import { rejectOtherMethods } from "../../http/fastify.js";
+import { decodeValue, parseJsonBytes } from "../../protocol/decode.js";
+import {
+  LJS4_PATHS,
+  abuseLookupRequest,
+  checkAnswerBody,
+  checkRequest,
+  ljs4ErrorBody,
+  lookupMatchBody,
+  tokenOnly,
+  unfreezeRequest,
+} from "../../protocol/ljs4.js";
+import type { ActiveClient } from "./client-registry.js";
 import type { LookupService } from "./lookup-service.js";
 import type { LookupMetrics, LookupOutcome } from "./metrics.js";
 
-/** An error in the LJS-4 shape: `{error: {errcode, error}, report_id: null}`. */
-export function ljs4ErrorBody(e: ApiError) {
-  const error =
-    e.retryAfterMs === undefined
-      ? { errcode: e.errcode, error: e.error }
-      : { errcode: e.errcode, error: e.error, retry_after_ms: e.retryAfterMs };
-  return { error, report_id: null };
-}
+export { ljs4ErrorBody } from "../../protocol/ljs4.js";
 
-/** Writes an error in the LJS-4 shape. */
+/** Writes an error in the LJS-4 shape (`{error: {errcode, error}, report_id: null}`). */
 export function writeLjs4Error(reply: FastifyReply, e: ApiError): FastifyReply {
   if (e.retryAfterMs !== undefined)
     reply.header("retry-after", String(Math.ceil(e.retryAfterMs / 1000)));
@@ -66,9 +72,32 @@ export function registerLookupRoutes(
   metrics: LookupMetrics,
   readiness: Readiness,
 ): void {
-  const LOOKUP = "/_matrix/loj/v1/abuse_lookup";
-  const UNFREEZE = "/_matrix/loj/v1/unfreeze";
-  const CHECK = "/_matrix/loj/v1/check";
+  const { abuseLookup: LOOKUP, unfreeze: UNFREEZE, check: CHECK } = LJS4_PATHS;
+
+  /**
+   * The edge of every API request: the body parsed as JSON, the caller authenticated (by
+   * header or body token) before anything else is said about the body, then decoded with
+   * the endpoint's schema into typed values.
+   */
+  function authenticated<S extends z.ZodType>(
+    request: FastifyRequest,
+    schema: S,
+    authorize: (client: ActiveClient) => Result<void, ApiError> = () => ({
+      ok: true,
+      value: undefined,
+    }),
+  ): Result<{ client: ActiveClient; body: z.output<S> }, ApiError> {
+    const json = parseJsonBytes(request.body);
+    if (!json.ok) return json;
+    const token = decodeValue(tokenOnly, json.value);
+    if (!token.ok) return token;
+    const client = service.authenticate(callerOf(request), token.value.api_token);
+    if (!client.ok) return client;
+    const allowed = authorize(client.value);
+    if (!allowed.ok) return err(allowed.error);
+    const body = decodeValue(schema, json.value);
+    return body.ok ? { ok: true, value: { client: client.value, body: body.value } } : body;
+  }
 
   app.put(LOOKUP, async (request, reply) => {
     const stop = metrics.lookupSeconds.startTimer();
@@ -77,48 +106,32 @@ export function registerLookupRoutes(
       stop();
       return writeLjs4Error(reply, e);
     };
-    const body = jsonObjectBody(request.body);
-    if (!body.ok) return fail(notJson(body.error));
-    const client = service.authenticate(callerOf(request), body.value);
-    if (!client.ok) return fail(client.error);
-    const answer = await service.lookup(client.value, body.value);
+    const edge = authenticated(request, abuseLookupRequest);
+    if (!edge.ok) return fail(edge.error);
+    const answer = await service.lookup(edge.value.client, edge.value.body);
     if (!answer.ok) return fail(answer.error);
     metrics.lookups.inc({ outcome: answer.value.match ? "match" : "no_match" });
     stop();
     if (!answer.value.match) return reply.code(204).send();
-    const { reportId, tags, frozeNow } = answer.value;
-    return reply
-      .code(200)
-      .send(
-        frozeNow
-          ? { error: null, report_id: reportId, tags, frozen: true }
-          : { error: null, report_id: reportId, tags },
-      );
+    return reply.code(200).send(lookupMatchBody(answer.value));
   });
   rejectOtherMethods(app, LOOKUP, ["PUT"], writeLjs4Error);
 
   app.post(UNFREEZE, async (request, reply) => {
-    const body = jsonObjectBody(request.body);
-    if (!body.ok) return writeLjs4Error(reply, notJson(body.error));
-    const client = service.authenticate(callerOf(request), body.value);
-    if (!client.ok) return writeLjs4Error(reply, client.error);
-    const lifted = await service.unfreeze(client.value, body.value);
+    const edge = authenticated(request, unfreezeRequest);
+    if (!edge.ok) return writeLjs4Error(reply, edge.error);
+    const lifted = await service.unfreeze(edge.value.client, edge.value.body.user_id_hash);
     if (!lifted.ok) return writeLjs4Error(reply, lifted.error);
     return reply.code(200).send({ error: null, unfrozen: lifted.value });
   });
   rejectOtherMethods(app, UNFREEZE, ["POST"], writeLjs4Error);
 
   app.post(CHECK, { bodyLimit: CHECK_BODY_LIMIT }, async (request, reply) => {
-    const body = jsonObjectBody(request.body);
-    if (!body.ok) return writeLjs4Error(reply, notJson(body.error));
-    const client = service.authenticate(callerOf(request), body.value);
-    if (!client.ok) return writeLjs4Error(reply, client.error);
-    const listed = service.check(client.value, body.value);
+    const edge = authenticated(request, checkRequest, (client) => service.mayCheck(client));
+    if (!edge.ok) return writeLjs4Error(reply, edge.error);
+    const listed = service.check(edge.value.client, edge.value.body.room_id_hashes);
     if (!listed.ok) return writeLjs4Error(reply, listed.error);
-    const out: Record<string, { report_id: string; tags: readonly string[] }> = {};
-    for (const [hash, match] of listed.value)
-      out[hash] = { report_id: match.reportId, tags: match.tags };
-    return reply.code(200).send({ error: null, listed: out });
+    return reply.code(200).send(checkAnswerBody(listed.value));
   });
   rejectOtherMethods(app, CHECK, ["POST"], writeLjs4Error);
 
@@ -150,10 +163,4 @@ export function registerOperationsRoutes(
 
 function callerOf(request: FastifyRequest) {
   return { headerToken: bearerToken(request.headers.authorization), address: request.ip };
-}
-
-function notJson(kind: "not_json" | "not_object"): ApiError {
-  return kind === "not_json"
-    ? apiError(400, "M_NOT_JSON", "the body must be valid JSON")
-    : apiError(400, "M_BAD_JSON", "the body must be a JSON object");
 }

@@ -11,7 +11,7 @@ import {
   decodeJoin,
   decodeLocalInvite,
   decodePublish,
-} from "./callbacks.js";
+} from "../../../protocol/antispam.js";
 import type { InviteGate } from "./invite-gate.js";
 import type { FailMode, JoinGate } from "./join-gate.js";
 import type { RefusalMessages, WireAnswer } from "./messages.js";

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { keyedUserPseudonym } from "../../../core/hash.js";
 import type { RoomId, UserId } from "../../../core/ids.js";
 import { TermMatcher } from "../../../core/text/index.js";
-import { decodeFederatedInvite } from "./callbacks.js";
+import { decodeFederatedInvite } from "../../../protocol/antispam.js";
 import { FakeFacts, FakeLookupClient } from "../../../../test/doubles/guard-fakes.js";
 import { FrozenAccounts } from "./frozen-accounts.js";
 import { InviteGate, type InviteAttempt } from "./invite-gate.js";
@@ -16,6 +16,9 @@ const local = "@carol:example.org" as UserId;
 const remote = "@spammer:remote.example" as UserId;
 const victim = "@dave:example.org" as UserId;
 const listedRoom = "!synthetic-0001:example.org" as RoomId;
+/** Two more listed rooms: a freeze needs three distinct hits (a quick repeat counts once). */
+const listedRoom2 = "!synthetic-0002:example.org" as RoomId;
+const listedRoom3 = "!synthetic-0003:example.org" as RoomId;
 const room = "!clean-0001:remote.example" as RoomId;
 
 const POLICY: ServerPolicySettings = {
@@ -56,7 +59,10 @@ describe("InviteGate", () => {
   });
 
   beforeEach(() => {
-    lookup = new FakeLookupClient().list(listedRoom, "r1");
+    lookup = new FakeLookupClient()
+      .list(listedRoom, "r1")
+      .list(listedRoom2, "r2")
+      .list(listedRoom3, "r3");
     facts = new FakeFacts();
   });
 
@@ -79,8 +85,8 @@ describe("InviteGate", () => {
   it("freezes a local inviter after three listed invites, then refuses their invites without asking", async () => {
     const g = gate();
     await g.decide(invite(local, listedRoom));
-    await g.decide(invite(local, listedRoom));
-    const third = await g.decide(invite(local, listedRoom));
+    await g.decide(invite(local, listedRoom2));
+    const third = await g.decide(invite(local, listedRoom3));
     expect(third.events).toContainEqual({
       kind: "account_frozen",
       user: local,
@@ -166,8 +172,9 @@ describe("InviteGate", () => {
 
   it("counts a remote inviter's freeze without treating them as local", async () => {
     const g = gate();
-    for (let i = 0; i < 2; i++) await g.decide(invite(remote, listedRoom));
-    const third = await g.decide(invite(remote, listedRoom));
+    await g.decide(invite(remote, listedRoom));
+    await g.decide(invite(remote, listedRoom2));
+    const third = await g.decide(invite(remote, listedRoom3));
     expect(third.events).toContainEqual({
       kind: "account_frozen",
       user: remote,

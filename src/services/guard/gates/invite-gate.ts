@@ -16,7 +16,7 @@ import type { ServerPolicy } from "./invite-policy.js";
 import type { FailMode } from "./join-gate.js";
 import type { LookupClient } from "../lookup/lookup-client.js";
 import type { RoomTextSource } from "./room-facts.js";
-import type { RoomTexts } from "./room-facts.js";
+import type { RoomTexts } from "../../../protocol/antispam.js";
 import type { CleanVerdictCache } from "./verdict-cache.js";
 import { allow, refuse, type Decision, type GuardEvent, type RefuseReason } from "./verdict.js";
 

@@ -4,12 +4,9 @@
  * (`../synapse/membership.ts`) implements them; without an admin token nothing is known.
  */
 import type { RoomId, UserId } from "../../../core/ids.js";
+import type { RoomTexts } from "../../../protocol/antispam.js";
 
-/** The texts of a room that term lists are matched against. */
-export interface RoomTexts {
-  readonly name?: string;
-  readonly topic?: string;
-}
+export type { RoomTexts } from "../../../protocol/antispam.js";
 
 /** Whether a user is joined to a room; undefined when it cannot be known. */
 export interface Membership {

@@ -1,15 +1,26 @@
 /**
  * The guard's client of the lookup service (LJS-4 `abuse_lookup` and `unfreeze`, plus the
- * non-counting batch `check`). It owns a short deadline, because Synapse itself waits 60 s
- * for our answer; every outcome, failures included, comes back as a value. A 429 is its
- * own outcome everywhere: the service is up, the client's quota is not.
+ * non-counting batch `check`), speaking the wire contract of `src/protocol/ljs4.ts`. It
+ * owns a short deadline, because Synapse itself waits 60 s for our answer; every outcome,
+ * failures included, comes back as a value. A 429 is its own outcome everywhere: the
+ * service is up, the client's quota is not.
  */
 import { ljs4Hash } from "../../../core/hash.js";
 import type { Ljs4Hash, RoomId } from "../../../core/ids.js";
 import { err, ok, type Result } from "../../../core/result.js";
+import {
+  describeTransportFailure,
+  type TransportFailure,
+} from "../../../http/transport-failure.js";
+import {
+  LJS4_PATHS,
+  checkAnswer,
+  listedEntry,
+  ljs4ErrorAnswer,
+  lookupMatchAnswer,
+  unfreezeAnswer,
+} from "../../../protocol/ljs4.js";
 import { LookupTransport, type TransportAnswer } from "./lookup-transport.js";
-
-/** The outcome of one `abuse_lookup`. */
 
 /** A match in the source list, as the lookup service reports it. */
 export interface ListedRoom {
@@ -17,12 +28,27 @@ export interface ListedRoom {
   readonly tags: readonly string[];
 }
 
+/**
+ * Why the lookup service gave no usable answer: a transport failure, or an error status
+ * (`refused`) other than the ones each operation turns into an outcome of its own.
+ */
+export type LookupFailure =
+  | TransportFailure
+  | { readonly kind: "refused"; readonly status: number; readonly errcode?: string };
+
+/** A short text for logs and alerts. */
+export function describeLookupFailure(failure: LookupFailure): string {
+  if (failure.kind !== "refused") return describeTransportFailure(failure);
+  return `HTTP ${failure.status}${failure.errcode === undefined ? "" : ` ${failure.errcode}`}`;
+}
+
+/** The outcome of one `abuse_lookup`. */
 export type LookupResult =
   | { readonly kind: "listed"; readonly listed: ListedRoom; readonly frozeNow: boolean }
   | { readonly kind: "clean" }
   | { readonly kind: "frozen" }
   | { readonly kind: "rate_limited"; readonly retryAfterMs: number }
-  | { readonly kind: "unavailable"; readonly reason: string };
+  | { readonly kind: "unavailable"; readonly failure: LookupFailure };
 
 /** The outcome of a batch `check` (never counts toward a freeze). */
 export type CheckResult =
@@ -31,7 +57,7 @@ export type CheckResult =
   | { readonly kind: "unsupported" }
   /** The client's quota is used up (429): the service answers, so this is not an outage. */
   | { readonly kind: "rate_limited"; readonly retryAfterMs: number }
-  | { readonly kind: "unavailable"; readonly reason: string };
+  | { readonly kind: "unavailable"; readonly failure: LookupFailure };
 
 /** The lookup service, as the gates see it. */
 export interface LookupClient {
@@ -40,7 +66,7 @@ export interface LookupClient {
   /** Asks which of these rooms are listed, without counting toward any freeze. */
   check(rooms: readonly RoomId[]): Promise<CheckResult>;
   /** Lifts a freeze; answers whether one was lifted. */
-  unfreeze(user: Ljs4Hash): Promise<Result<boolean, string>>;
+  unfreeze(user: Ljs4Hash): Promise<Result<boolean, LookupFailure>>;
   /** Releases kept-alive connections, where there are any. */
   close?(): void;
 }
@@ -62,55 +88,53 @@ export class StandardLookupClient implements LookupClient {
 
   async lookup(room: RoomId, user: Ljs4Hash): Promise<LookupResult> {
     const body = { room_id_hash: ljs4Hash(room), user_id_hash: user };
-    const answer = await this.transport.call("PUT", "/_matrix/loj/v1/abuse_lookup", body);
-    if (!answer.ok) return { kind: "unavailable", reason: answer.error };
+    const answer = await this.transport.call("PUT", LJS4_PATHS.abuseLookup, body);
+    if (!answer.ok) return { kind: "unavailable", failure: answer.error };
     const { status, body: json } = answer.value;
     if (status === 204) return { kind: "clean" };
     if (status === 200) {
-      const listed = listedRoom(json);
-      if (listed === undefined) return { kind: "unavailable", reason: "a match without report_id" };
-      return { kind: "listed", listed, frozeNow: field(json, "frozen") === true };
+      const match = lookupMatchAnswer.safeParse(json);
+      if (!match.success) return unavailable("a match without report_id");
+      const { reportId, tags, frozen } = match.data;
+      return { kind: "listed", listed: { reportId, tags }, frozeNow: frozen };
     }
-    const errcode = errcodeOf(json);
-    if (status === 403 && errcode === "LOJ_ACCOUNT_FROZEN") return { kind: "frozen" };
-    if (status === 429) return { kind: "rate_limited", retryAfterMs: retryAfterMs(answer.value) };
-    return { kind: "unavailable", reason: `HTTP ${status} ${errcode ?? ""}`.trim() };
+    const error = errorOf(answer.value);
+    if (status === 403 && error.errcode === "LOJ_ACCOUNT_FROZEN") return { kind: "frozen" };
+    if (status === 429) return { kind: "rate_limited", retryAfterMs: error.retryAfterMs };
+    return { kind: "unavailable", failure: refused(status, error.errcode) };
   }
 
   async check(rooms: readonly RoomId[]): Promise<CheckResult> {
     const byHash = new Map(rooms.map((room) => [ljs4Hash(room) as string, room]));
-    const answer = await this.transport.call("POST", "/_matrix/loj/v1/check", {
+    const answer = await this.transport.call("POST", LJS4_PATHS.check, {
       room_id_hashes: [...byHash.keys()],
     });
-    if (!answer.ok) return { kind: "unavailable", reason: answer.error };
+    if (!answer.ok) return { kind: "unavailable", failure: answer.error };
     const { status, body } = answer.value;
     if (status === 403 || status === 404 || status === 405) return { kind: "unsupported" };
     // The client's quota: the service is up and answering, just not this much.
-    if (status === 429) return { kind: "rate_limited", retryAfterMs: retryAfterMs(answer.value) };
-    if (status !== 200) {
-      return { kind: "unavailable", reason: `HTTP ${status} ${errcodeOf(body) ?? ""}`.trim() };
-    }
+    if (status === 429)
+      return { kind: "rate_limited", retryAfterMs: errorOf(answer.value).retryAfterMs };
+    if (status !== 200)
+      return { kind: "unavailable", failure: refused(status, errorOf(answer.value).errcode) };
+    const decoded = checkAnswer.safeParse(body);
+    if (!decoded.success) return unavailable("an answer without listed");
     const listed = new Map<RoomId, ListedRoom>();
-    const entries = field(body, "listed");
-    if (typeof entries !== "object" || entries === null) {
-      return { kind: "unavailable", reason: "an answer without listed" };
-    }
-    for (const [hash, value] of Object.entries(entries)) {
+    for (const [hash, value] of Object.entries(decoded.data.listed)) {
       const room = byHash.get(hash);
-      const match = listedRoom(value);
-      if (room !== undefined && match !== undefined) listed.set(room, match);
+      const match = listedEntry.safeParse(value);
+      if (room !== undefined && match.success) listed.set(room, match.data);
     }
     return { kind: "checked", listed };
   }
 
-  async unfreeze(user: Ljs4Hash): Promise<Result<boolean, string>> {
-    const answer = await this.transport.call("POST", "/_matrix/loj/v1/unfreeze", {
-      user_id_hash: user,
-    });
+  async unfreeze(user: Ljs4Hash): Promise<Result<boolean, LookupFailure>> {
+    const answer = await this.transport.call("POST", LJS4_PATHS.unfreeze, { user_id_hash: user });
     if (!answer.ok) return answer;
     const { status, body } = answer.value;
-    if (status !== 200) return err(`HTTP ${status} ${errcodeOf(body) ?? ""}`.trim());
-    return ok(field(body, "unfrozen") === true);
+    if (status !== 200) return err(refused(status, errorOf(answer.value).errcode));
+    const decoded = unfreezeAnswer.safeParse(body);
+    return decoded.success ? ok(decoded.data.unfrozen) : ok(false);
   }
 
   /** Closes the kept-alive connections. */
@@ -119,39 +143,24 @@ export class StandardLookupClient implements LookupClient {
   }
 }
 
-function field(body: unknown, key: string): unknown {
-  return typeof body === "object" && body !== null
-    ? (body as Record<string, unknown>)[key]
-    : undefined;
+function unavailable(detail: string): { kind: "unavailable"; failure: LookupFailure } {
+  return { kind: "unavailable", failure: { kind: "bad_answer", detail } };
 }
 
-function errcodeOf(body: unknown): string | undefined {
-  const error = field(body, "error");
-  const code = field(error, "errcode") ?? field(body, "errcode");
-  return typeof code === "string" ? code : undefined;
+function refused(status: number, errcode: string | undefined): LookupFailure {
+  return errcode === undefined ? { kind: "refused", status } : { kind: "refused", status, errcode };
 }
 
-/** Bounds on what the provider may put into alerts and logs through a match. */
-const MAX_REPORT_ID = 255;
-const MAX_TAGS = 16;
-const MAX_TAG = 64;
-
-function listedRoom(value: unknown): ListedRoom | undefined {
-  const reportId = field(value, "report_id");
-  if (typeof reportId !== "string" || reportId === "") return undefined;
-  const tags = field(value, "tags");
-  const tagList = Array.isArray(tags)
-    ? tags
-        .filter((t): t is string => typeof t === "string")
-        .slice(0, MAX_TAGS)
-        .map((t) => t.slice(0, MAX_TAG))
-    : [];
-  return { reportId: reportId.slice(0, MAX_REPORT_ID), tags: tagList };
-}
-
-function retryAfterMs(answer: TransportAnswer): number {
-  const fromBody = field(field(answer.body, "error"), "retry_after_ms");
-  if (typeof fromBody === "number" && fromBody > 0) return Math.ceil(fromBody);
+/** The errcode and retry delay of an error answer (body first, then Retry-After, then 1 s). */
+function errorOf(answer: TransportAnswer): { errcode?: string; retryAfterMs: number } {
+  const decoded = ljs4ErrorAnswer.safeParse(answer.body);
+  const fromBody = decoded.success ? decoded.data.error.retry_after_ms : undefined;
   const seconds = Number(answer.retryAfter);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000;
+  const retryAfterMs =
+    fromBody !== undefined
+      ? Math.ceil(fromBody)
+      : Number.isFinite(seconds) && seconds > 0
+        ? seconds * 1000
+        : 1000;
+  return decoded.success ? { errcode: decoded.data.error.errcode, retryAfterMs } : { retryAfterMs };
 }

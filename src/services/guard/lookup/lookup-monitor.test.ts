@@ -87,7 +87,7 @@ describe("LookupMonitor", () => {
     const stale: FakeLookupClient = Object.create(inner) as FakeLookupClient;
     stale.lookup = async () => {
       await slow;
-      return { kind: "unavailable", reason: "timeout" };
+      return { kind: "unavailable", failure: { kind: "timeout" } };
     };
     const events: LookupHealthEvent[] = [];
     const deps = {
@@ -116,6 +116,38 @@ describe("LookupMonitor", () => {
     release();
     await pending;
     expect(events.map((e) => e.kind)).toEqual(["lookup_degraded", "lookup_recovered"]);
+    expect(monitor.degraded).toBe(false);
+  });
+});
+
+describe("LookupMonitor and unfreeze failures", () => {
+  it("marks the service degraded for every outage kind, a too-large answer included, but not for a refusal", async () => {
+    for (const kind of ["timeout", "aborted", "too_large", "ECONNREFUSED"]) {
+      const inner = new FakeLookupClient();
+      inner.down = kind;
+      const events: LookupHealthEvent[] = [];
+      const monitor = new LookupMonitor(inner, {
+        now: () => 0,
+        onHealth: (e) => events.push(e),
+        probeRoom: room,
+        probeUser: user,
+      });
+      await monitor.unfreeze(user);
+      expect(monitor.degraded, kind).toBe(true);
+      expect(events[0]?.kind).toBe("lookup_degraded");
+    }
+    const refusing = new FakeLookupClient();
+    refusing.unfreeze = async () => ({
+      ok: false,
+      error: { kind: "refused", status: 400, errcode: "M_BAD_JSON" },
+    });
+    const monitor = new LookupMonitor(refusing, {
+      now: () => 0,
+      onHealth: () => undefined,
+      probeRoom: room,
+      probeUser: user,
+    });
+    await monitor.unfreeze(user);
     expect(monitor.degraded).toBe(false);
   });
 });

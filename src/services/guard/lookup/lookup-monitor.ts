@@ -7,7 +7,14 @@
  */
 import type { Ljs4Hash, RoomId } from "../../../core/ids.js";
 import type { Result } from "../../../core/result.js";
-import type { CheckResult, LookupClient, LookupResult } from "./lookup-client.js";
+import { isOutage } from "../../../http/transport-failure.js";
+import {
+  describeLookupFailure,
+  type CheckResult,
+  type LookupClient,
+  type LookupFailure,
+  type LookupResult,
+} from "./lookup-client.js";
 
 /** A change in the lookup service's health. */
 export type LookupHealthEvent =
@@ -49,7 +56,7 @@ export class LookupMonitor implements LookupClient {
       "lookup",
       result.kind,
       started,
-      result.kind === "unavailable" ? result.reason : undefined,
+      result.kind === "unavailable" ? result.failure : undefined,
     );
     return result;
   }
@@ -61,22 +68,17 @@ export class LookupMonitor implements LookupClient {
       "check",
       result.kind,
       started,
-      result.kind === "unavailable" ? result.reason : undefined,
+      result.kind === "unavailable" ? result.failure : undefined,
     );
     return result;
   }
 
-  async unfreeze(user: Ljs4Hash): Promise<Result<boolean, string>> {
+  async unfreeze(user: Ljs4Hash): Promise<Result<boolean, LookupFailure>> {
     const started = performance.now();
     const result = await this.inner.unfreeze(user);
-    // A refused unfreeze (e.g. 400) is an answer; only transport failures mean degraded.
-    const down = !result.ok && /^(timeout|unreachable|aborted)/.test(result.error);
-    this.settle(
-      "unfreeze",
-      result.ok ? "ok" : "failed",
-      started,
-      down ? (result.ok ? "" : result.error) : undefined,
-    );
+    // A refused unfreeze (e.g. 400) is an answer; only an outage means degraded.
+    const down = !result.ok && isOutage(result.error) ? result.error : undefined;
+    this.settle("unfreeze", result.ok ? "ok" : "failed", started, down);
     return result;
   }
 
@@ -89,7 +91,7 @@ export class LookupMonitor implements LookupClient {
     operation: string,
     outcome: string,
     started: number,
-    failure: string | undefined,
+    failure: LookupFailure | undefined,
   ): void {
     const ended = performance.now();
     this.deps.observe?.(operation, outcome, (ended - started) / 1000);
@@ -101,7 +103,7 @@ export class LookupMonitor implements LookupClient {
       if (this.degradedSince === undefined) {
         this.degradedAt = ended;
         this.degradedSince = now;
-        this.deps.onHealth({ kind: "lookup_degraded", reason: failure });
+        this.deps.onHealth({ kind: "lookup_degraded", reason: describeLookupFailure(failure) });
       }
       return;
     }

@@ -3,11 +3,12 @@
  * guard asks for every join that misses its cache, and global fetch costs several times
  * what node:http does per request (170–210 µs of CPU against 35–50 µs, measured by the
  * bench). The deadline covers everything (connect, answer, body); every failure comes
- * back as a short reason without URLs, tokens or bodies.
+ * back as a TransportFailure value, without URLs, tokens or bodies.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { err, ok, type Result } from "../../../core/result.js";
+import { failureOfError, type TransportFailure } from "../../../http/transport-failure.js";
 
 /** An answered request: status, JSON body (undefined when empty or not JSON), Retry-After. */
 export interface TransportAnswer {
@@ -29,8 +30,8 @@ export interface TransportOptions {
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
 class Failure extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
+  constructor(readonly failure: TransportFailure) {
+    super(failure.kind);
   }
 }
 
@@ -63,7 +64,7 @@ export class LookupTransport {
     method: string,
     path: string,
     body: unknown,
-  ): Promise<Result<TransportAnswer, string>> {
+  ): Promise<Result<TransportAnswer, TransportFailure>> {
     const payload = Buffer.from(JSON.stringify(body), "utf8");
     const deadline = Date.now() + this.options.timeoutMs;
     for (let attempt = 0; ; attempt++) {
@@ -74,7 +75,7 @@ export class LookupTransport {
         // it while idle, before reading our request; sending again is safe.
         const stale = (e as { stale?: boolean }).stale === true;
         if (stale && attempt === 0 && Date.now() < deadline) continue;
-        return err(e instanceof Failure ? e.reason : reasonOf(e));
+        return err(e instanceof Failure ? e.failure : failureOfError(e));
       }
     }
   }
@@ -92,7 +93,7 @@ export class LookupTransport {
   ): Promise<TransportAnswer> {
     return new Promise((resolve, reject) => {
       const remaining = deadline - Date.now();
-      if (remaining <= 0) return reject(new Failure("timeout"));
+      if (remaining <= 0) return reject(new Failure({ kind: "timeout" }));
       const req = this.send({
         protocol: this.url.protocol,
         hostname: this.url.hostname.replace(/^\[|\]$/g, ""),
@@ -115,13 +116,13 @@ export class LookupTransport {
         else resolve(outcome);
       };
       const timer = setTimeout(() => {
-        finish(new Failure("timeout"));
+        finish(new Failure({ kind: "timeout" }));
         req.destroy();
       }, remaining);
       req.on("error", (e: Error & { code?: string }) => {
         const stale =
           req.reusedSocket && (e.code === "ECONNRESET" || e.code === "EPIPE") && !settled;
-        finish(Object.assign(new Failure(reasonOf(e)), { stale }));
+        finish(Object.assign(new Failure(failureOfError(e)), { stale }));
       });
       req.on("response", (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
@@ -129,14 +130,14 @@ export class LookupTransport {
         res.on("data", (chunk: Buffer) => {
           size += chunk.length;
           if (size > MAX_ANSWER_BYTES) {
-            finish(new Failure("answer too large"));
+            finish(new Failure({ kind: "too_large" }));
             req.destroy();
             return;
           }
           chunks.push(chunk);
         });
-        res.on("error", (e) => finish(new Failure(reasonOf(e))));
-        res.on("aborted", () => finish(new Failure("unreachable (aborted answer)")));
+        res.on("error", (e) => finish(new Failure(failureOfError(e))));
+        res.on("aborted", () => finish(new Failure({ kind: "aborted" })));
         res.on("end", () => {
           const retryAfter = res.headers["retry-after"];
           finish({
@@ -158,12 +159,4 @@ function parseJson(bytes: Buffer): unknown {
   } catch {
     return undefined; // a non-JSON body: the status still says enough
   }
-}
-
-/** A short reason for a transport error: its code, never a message (it may hold the URL). */
-function reasonOf(e: unknown): string {
-  const code = (e as { code?: unknown } | undefined)?.code;
-  return typeof code === "string" && /^[A-Z0-9_]{1,40}$/.test(code)
-    ? `unreachable (${code})`
-    : "unreachable";
 }

@@ -10,7 +10,7 @@ import { err, ok, type Result } from "../../../core/result.js";
 import { unfrozenAlert } from "../alerts/alert-text.js";
 import type { AlertSink } from "../alerts/alert-sender.js";
 import type { FrozenAccounts } from "../gates/frozen-accounts.js";
-import type { LookupClient } from "../lookup/lookup-client.js";
+import { describeLookupFailure, type LookupClient } from "../lookup/lookup-client.js";
 import type { SynapseAdmin } from "../synapse/synapse-admin.js";
 
 /** What an unfreeze did. */
@@ -50,7 +50,7 @@ export class Unfreezer {
       this.deps.onResult?.(origin, "failed");
       // Nothing changes locally: the freeze still stands at the lookup service.
       return err(
-        `the lookup service could not unfreeze ${user} (${lookup.error}); nothing was changed`,
+        `the lookup service could not unfreeze ${user} (${describeLookupFailure(lookup.error)}); nothing was changed`,
       );
     }
     this.deps.frozen.clear(this.deps.pseudonym(user));

@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseRoomId } from "../../../core/ids.js";
-import {
-  decodeFederatedInvite,
-  decodeJoin,
-  decodeLocalInvite,
-  strippedTexts,
-} from "./callbacks.js";
+import { parseRoomId } from "../core/ids.js";
+import { decodeFederatedInvite, decodeJoin, decodeLocalInvite, strippedTexts } from "./antispam.js";
 
 const V12 = "!Aa0_-bcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM"; // 43 URL-safe base64 characters
 
@@ -81,8 +76,13 @@ describe("callback bodies", () => {
     expect(decodeFederatedInvite({ event: "nope" }).ok).toBe(false);
   });
 
-  it("cuts overlong texts before matching", () => {
-    const texts = strippedTexts([{ type: "m.room.name", content: { name: "x".repeat(10_000) } }]);
-    expect(texts.name).toHaveLength(4096);
+  it("keeps whole texts: a term after 4,096 characters is still seen", () => {
+    const long = `${"x".repeat(10_000)} quokkaberry`;
+    const texts = strippedTexts([
+      { type: "m.room.name", content: { name: long } },
+      { type: "m.room.topic", content: { "m.topic": [{ body: "a" }, 7, { body: "b" }] } },
+      "not an event",
+    ]);
+    expect(texts).toEqual({ name: long, topic: "a b" });
   });
 });
