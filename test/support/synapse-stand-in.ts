@@ -3,7 +3,8 @@
  * FakeHomeserver answering, like Synapse would, the few things the guard asks of its
  * homeserver — the alert bot's sends and joins (recorded, idempotent per transaction id),
  * the admin API (joined rooms, room name and topic, suspensions) and the room directory
- * (client and federation publicRooms, GET and POST, pages, searches, remote servers).
+ * (client and federation publicRooms, GET and POST, pages, searches, remote servers),
+ * with Synapse's own paging tokens: they name the room at the page boundary.
  * Each part can be switched to a fault: unreachable, hanging, garbage.
  * Synthetic ids and benign words only.
  */
@@ -13,6 +14,7 @@ import {
   type CannedAnswer,
   type ReceivedRequest,
 } from "../../src/services/guard/directory/fake-homeserver.js";
+import { readSynapseToken, synapseToken } from "./paging-tokens.js";
 
 /** The homeserver's name. */
 export const SERVER = "example.org";
@@ -241,27 +243,74 @@ export class SynapseStandIn {
           : Number.NaN;
     if (!Number.isInteger(n) || n < 0)
       return json(400, { errcode: "M_INVALID_PARAM", error: "limit must be an integer" });
-    const start =
-      since === undefined || since === null
-        ? 0
-        : typeof since === "string"
-          ? Number(/^p(\d+)$/.exec(since)?.[1])
-          : Number.NaN;
-    if (!Number.isInteger(start))
-      return json(400, { errcode: "M_INVALID_PARAM", error: "Invalid since token" });
     let rooms = this.rooms;
     if (typeof term === "string" && term !== "") {
       const lower = term.toLowerCase();
       rooms = rooms.filter((r) => JSON.stringify(r).toLowerCase().includes(lower));
     }
     const size = n === 0 ? PAGE : Math.min(n, 100);
-    const chunk = rooms.slice(start, start + size);
-    const next = start + size < rooms.length ? `p${start + size}` : undefined;
-    return json(200, {
+    const page = this.page(rooms, since, size);
+    if (page === undefined)
+      return json(500, { errcode: "M_UNKNOWN", error: "Internal server error" });
+    return json(200, { ...page, total_room_count_estimate: rooms.length });
+  }
+
+  /**
+   * One page the way Synapse's `_get_public_room_list` cuts it: keyset paging from the
+   * room a token names (exclusive), `next_batch` naming the last room of the page and
+   * `prev_batch` the first. A token Synapse cannot decode is its unguarded 500.
+   */
+  private page(
+    rooms: readonly unknown[],
+    since: unknown,
+    size: number,
+  ): Record<string, unknown> | undefined {
+    const boundary = (entry: unknown, forwards: boolean) => {
+      const fields = (typeof entry === "object" && entry !== null ? entry : {}) as Record<
+        string,
+        unknown
+      >;
+      const members = fields["num_joined_members"];
+      return synapseToken(typeof members === "number" ? members : 0, this.idOf(entry), forwards);
+    };
+    if (since === undefined || since === null || since === "") {
+      const chunk = rooms.slice(0, size);
+      return {
+        chunk,
+        ...(size < rooms.length ? { next_batch: boundary(chunk[chunk.length - 1], true) } : {}),
+      };
+    }
+    const token = typeof since === "string" ? readSynapseToken(since) : undefined;
+    if (token === undefined) return undefined;
+    const at = rooms.findIndex((entry) => this.idOf(entry) === token.roomId);
+    if (token.forwards) {
+      const start = at === -1 ? rooms.length : at + 1;
+      const chunk = rooms.slice(start, start + size);
+      return {
+        chunk,
+        ...(start + size < rooms.length
+          ? { next_batch: boundary(chunk[chunk.length - 1], true) }
+          : {}),
+        prev_batch: chunk.length > 0 ? boundary(chunk[0], false) : synapseToken(0, "", false),
+      };
+    }
+    const end = at === -1 ? 0 : at;
+    const start = Math.max(0, end - size);
+    const chunk = rooms.slice(start, end);
+    if (chunk.length === 0) return { chunk };
+    return {
       chunk,
-      ...(next === undefined ? {} : { next_batch: next }),
-      ...(start > 0 ? { prev_batch: `p${Math.max(0, start - size)}` } : {}),
-      total_room_count_estimate: rooms.length,
-    });
+      next_batch: boundary(chunk[chunk.length - 1], true),
+      ...(start > 0 ? { prev_batch: boundary(chunk[0], false) } : {}),
+    };
+  }
+
+  /** A room's id, or a stable name for a malformed entry (never a real room id). */
+  private idOf(entry: unknown): string {
+    const id =
+      typeof entry === "object" && entry !== null
+        ? (entry as Record<string, unknown>)["room_id"]
+        : undefined;
+    return typeof id === "string" ? id : `junk-${this.rooms.indexOf(entry)}`;
   }
 }

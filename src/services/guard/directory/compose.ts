@@ -18,8 +18,10 @@ import type { MatrixCall } from "../matrix-http.js";
 import type { GuardMetrics } from "../metrics.js";
 import { registerDirectoryRoutes, writeDirectoryError } from "../routes.js";
 import { CuratedRooms, HomeserverCuratedResolver } from "./curated.js";
+import { DirectoryPaging } from "./directory-paging.js";
 import { DirectoryService } from "./directory-service.js";
 import { ListedRooms } from "./listed-rooms.js";
+import { PageTokens } from "./page-tokens.js";
 import { DirectoryFilter } from "./room-filter.js";
 import { SearchRedirector, type Texts } from "./search-redirect.js";
 
@@ -111,6 +113,8 @@ export async function startDirectory(deps: DirectoryDeps): Promise<DirectoryHand
     }),
     trustedServers: new Set(config.trusted_servers.map((s) => s.toLowerCase())),
     refillPages: config.refill_pages,
+    // A key per process, never stored: a restart sends paging clients back to page one.
+    paging: new DirectoryPaging(PageTokens.random(durationMs(config.page_token_ttl), now)),
     texts: {
       remoteSearchFailed: guard.messages.remote_search_failed,
       unavailable: guard.messages.directory_unavailable,
