@@ -7,7 +7,7 @@
  *
  * A sealed token is unpadded base64url of `version ‖ 12-byte nonce ‖ ciphertext ‖ tag`.
  * The plaintext is `expiry (ms, 8 bytes) ‖ length (2 bytes) ‖ upstream token`, padded
- * with zeros to a multiple of 64 bytes so the length does not tell how long the room id
+ * with zeros to a multiple of 256 bytes so the length does not tell how long the room id
  * is. The additional data binds a token to the API and the `server` it was issued for.
  * A restart makes every token invalid: the client starts again from the first page.
  */
@@ -17,7 +17,7 @@ import { err, ok, type Result } from "../../../core/result.js";
 const VERSION = 1;
 const NONCE = 12;
 const TAG = 16;
-const PAD = 64;
+const PAD = 256;
 const HEAD = 10;
 /** Upstream tokens longer than this are not sealed (Synapse's are under 200 bytes). */
 export const MAX_UPSTREAM_TOKEN = 4096;
