@@ -93,7 +93,10 @@ export class SynapseStandIn {
       }
       this.texts.set(clean(i), { name: `Orchard ${i}` });
     }
-    entries.push({ room_id: 42 }, {}, "not a room", null, { room_id: "no-sigil" });
+    // Most members first, as Synapse orders its directory; the malformed ones last (their
+    // ids, as idOf names them, descending).
+    entries.forEach((entry, i) => Object.assign(entry as object, { num_joined_members: 500 - i }));
+    entries.push({ room_id: "no-sigil" }, { room_id: 42 }, {}, "not a room", null);
     this.rooms = entries;
     fake.answer = (request) => this.answer(request);
   }
@@ -256,23 +259,18 @@ export class SynapseStandIn {
   }
 
   /**
-   * One page the way Synapse's `_get_public_room_list` cuts it: keyset paging from the
-   * room a token names (exclusive), `next_batch` naming the last room of the page and
-   * `prev_batch` the first. A token Synapse cannot decode is its unguarded 500.
+   * One page the way Synapse's `_get_public_room_list` cuts it: rooms in the order "most
+   * members first, then room id descending", keyset paging from the (members, room id)
+   * a token names, exclusive; `next_batch` names the last room of the page, `prev_batch`
+   * the first. A token Synapse cannot decode is its unguarded 500.
    */
   private page(
     rooms: readonly unknown[],
     since: unknown,
     size: number,
   ): Record<string, unknown> | undefined {
-    const boundary = (entry: unknown, forwards: boolean) => {
-      const fields = (typeof entry === "object" && entry !== null ? entry : {}) as Record<
-        string,
-        unknown
-      >;
-      const members = fields["num_joined_members"];
-      return synapseToken(typeof members === "number" ? members : 0, this.idOf(entry), forwards);
-    };
+    const boundary = (entry: unknown, forwards: boolean) =>
+      synapseToken(this.membersOf(entry), this.idOf(entry), forwards);
     if (since === undefined || since === null || since === "") {
       const chunk = rooms.slice(0, size);
       return {
@@ -282,35 +280,45 @@ export class SynapseStandIn {
     }
     const token = typeof since === "string" ? readSynapseToken(since) : undefined;
     if (token === undefined) return undefined;
-    const at = rooms.findIndex((entry) => this.idOf(entry) === token.roomId);
+    // Positive: the entry comes after the token's boundary in the directory's order.
+    const side = (entry: unknown) => {
+      const members = this.membersOf(entry);
+      if (members !== token.members) return token.members - members;
+      const id = Buffer.from(this.idOf(entry));
+      return Buffer.compare(Buffer.from(token.roomId), id);
+    };
     if (token.forwards) {
-      const start = at === -1 ? rooms.length : at + 1;
-      const chunk = rooms.slice(start, start + size);
+      const after = rooms.filter((entry) => side(entry) > 0);
+      const chunk = after.slice(0, size);
       return {
         chunk,
-        ...(start + size < rooms.length
-          ? { next_batch: boundary(chunk[chunk.length - 1], true) }
-          : {}),
+        ...(size < after.length ? { next_batch: boundary(chunk[chunk.length - 1], true) } : {}),
         prev_batch: chunk.length > 0 ? boundary(chunk[0], false) : synapseToken(0, "", false),
       };
     }
-    const end = at === -1 ? 0 : at;
-    const start = Math.max(0, end - size);
-    const chunk = rooms.slice(start, end);
+    const before = rooms.filter((entry) => side(entry) < 0);
+    const chunk = before.slice(Math.max(0, before.length - size));
     if (chunk.length === 0) return { chunk };
     return {
       chunk,
       next_batch: boundary(chunk[chunk.length - 1], true),
-      ...(start > 0 ? { prev_batch: boundary(chunk[0], false) } : {}),
+      ...(size < before.length ? { prev_batch: boundary(chunk[0], false) } : {}),
     };
   }
 
+  private membersOf(entry: unknown): number {
+    const members =
+      typeof entry === "object" && entry !== null
+        ? (entry as Record<string, unknown>)["num_joined_members"]
+        : undefined;
+    return typeof members === "number" ? members : 0;
+  }
   /** A room's id, or a stable name for a malformed entry (never a real room id). */
   private idOf(entry: unknown): string {
     const id =
       typeof entry === "object" && entry !== null
         ? (entry as Record<string, unknown>)["room_id"]
         : undefined;
-    return typeof id === "string" ? id : `junk-${this.rooms.indexOf(entry)}`;
+    return typeof id === "string" ? id : `junk-${900 - this.rooms.indexOf(entry)}`;
   }
 }

@@ -188,7 +188,8 @@ describe("paging through the proxy", () => {
       ok: true,
       value: { members: 1, roomId: "!shown-0001:example.org", forwards: false },
     });
-    // All hidden, paging forwards from a room the requester named: back to it, no further.
+    // All hidden, paging forwards from a room the requester named: back to and including
+    // it (a boundary just below its id), no further.
     const since = encodeSynapseToken({
       members: 7,
       roomId: "!shown-0002:example.org",
@@ -210,8 +211,29 @@ describe("paging through the proxy", () => {
       chunk: [],
       prev_batch: encodeSynapseToken({
         members: 7,
-        roomId: "!shown-0002:example.org",
+        roomId: "!shown-0002:example.orf\u{10FFFF}",
         forwards: false,
+      }),
+    });
+    // All hidden, paging backwards: on from just above it, the room included.
+    const back = encodeSynapseToken({
+      members: 7,
+      roomId: "!shown-0002:example.org",
+      forwards: false,
+    });
+    const to = paging.incoming(
+      request("federation", `/f?since=${encodeURIComponent(back)}`),
+      undefined,
+    );
+    if (!to.ok) throw new Error("refused");
+    expect(
+      paging.outgoing("federation", to.value, { chunk: [] }, { next: hidden, prev: hidden }, []),
+    ).toEqual({
+      chunk: [],
+      next_batch: encodeSynapseToken({
+        members: 7,
+        roomId: "!shown-0002:example.org\u0001",
+        forwards: true,
       }),
     });
   });

@@ -10,9 +10,10 @@
  *   so the token it sends must reach Synapse verbatim and must be Synapse's. The guard
  *   writes those tokens itself from the filtered page: `next_batch` names the last room
  *   shown, `prev_batch` the first (the rooms between them and Synapse's boundary are
- *   hidden ones, so nothing is skipped); a page the filter emptied points back at the
- *   requester's own `since`, or carries no token to go on with. A `since` that is not a
- *   Synapse token is refused before it reaches Synapse.
+ *   hidden ones, so nothing is skipped). A page the filter emptied has only the token
+ *   back the way the requester came, set just beside its own `since`: going on past the
+ *   hidden rooms would need a token naming one of them. A `since` that is not a Synapse
+ *   token is refused before it reaches Synapse.
  */
 import { err, ok, type Result } from "../../../core/result.js";
 import type { PageTokens } from "./page-tokens.js";
@@ -106,11 +107,13 @@ export class DirectoryPaging {
     } else {
       const first = boundaryOf(kept[0]);
       const last = boundaryOf(kept[kept.length - 1]);
+      // A page the filter emptied: its rooms lie next to the requester's own `since`, so
+      // the way on (or back) starts right beside that boundary, which it knows already.
       const since = request.since;
-      const fallbackNext = since !== undefined && !since.forwards ? since : undefined;
-      const fallbackPrev = since?.forwards === true ? since : undefined;
-      const nextRoom = last ?? fallbackNext;
-      const prevRoom = first ?? fallbackPrev;
+      const nextRoom =
+        last ?? (since?.forwards === false ? beside(since, since.roomId + "\u0001") : undefined);
+      const prevRoom =
+        first ?? (since?.forwards === true ? beside(since, before(since.roomId)) : undefined);
       if (hasNext && nextRoom !== undefined)
         next = encodeSynapseToken({ ...nextRoom, forwards: true });
       if (hasPrev && prevRoom !== undefined)
@@ -120,6 +123,23 @@ export class DirectoryPaging {
     if (prev !== undefined) out["prev_batch"] = prev;
     return out;
   }
+}
+
+/**
+ * A string just below `roomId` with no room id between them (room ids are ASCII; Synapse
+ * compares them bytewise): the last character one lower, then the highest code point.
+ */
+function before(roomId: string): string | undefined {
+  const last = roomId.charCodeAt(roomId.length - 1);
+  if (!(last > 0 && last < 0x80)) return undefined;
+  return `${roomId.slice(0, -1)}${String.fromCharCode(last - 1)}\u{10FFFF}`;
+}
+
+function beside(
+  boundary: SynapseBoundary,
+  roomId: string | undefined,
+): Omit<SynapseBoundary, "forwards"> | undefined {
+  return roomId === undefined ? undefined : { members: boundary.members, roomId };
 }
 
 /** A shown room as a page boundary, when it has the fields Synapse's token needs. */
