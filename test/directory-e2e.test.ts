@@ -170,13 +170,13 @@ describe("the room directory guard on a real Synapse", () => {
     forwards.push(...ids(last));
     for (let i = 0; typeof last.body["next_batch"] === "string"; i++) {
       if (i > 100) throw new Error("more than 100 pages");
-      last = await get(last.body["next_batch"] as string);
+      last = await get(last.body["next_batch"]);
       forwards.push(...ids(last));
     }
     const backwards: string[] = ids(last);
     for (let at = last, i = 0; typeof at.body["prev_batch"] === "string"; i++) {
       if (i > 100) throw new Error("more than 100 pages");
-      at = await get(at.body["prev_batch"] as string);
+      at = await get(at.body["prev_batch"]);
       backwards.unshift(...ids(at));
     }
     expect(forwards).toEqual(expected);

@@ -102,8 +102,8 @@ export class DirectoryPaging {
     let next: string | undefined;
     let prev: string | undefined;
     if (api === "client") {
-      if (hasNext) next = this.tokens.seal(tokens.next as string, request.scope);
-      if (hasPrev) prev = this.tokens.seal(tokens.prev as string, request.scope);
+      if (hasNext) next = this.tokens.seal(tokens.next, request.scope);
+      if (hasPrev) prev = this.tokens.seal(tokens.prev, request.scope);
     } else {
       const first = boundaryOf(kept[0]);
       const last = boundaryOf(kept[kept.length - 1]);
