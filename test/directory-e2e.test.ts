@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { roomEntry } from "./doubles/fake-homeserver.js";
-import { allPages, idsOf, publicRooms } from "./directory-clients.js";
+import { allPages, idsOf, publicRooms, type DirectoryAnswer } from "./directory-clients.js";
 import {
   HELP,
   PUBLISH_REFUSED,
@@ -19,6 +19,7 @@ import {
   type DirectoryWorld,
   type WorldRooms,
 } from "./directory-fixture.js";
+import { readSynapseToken, roomsNamedBy, synapseToken } from "./support/paging-tokens.js";
 
 const EVASIONS = [
   "pineapple",
@@ -143,6 +144,57 @@ describe("the room directory guard on a real Synapse", () => {
     }
   });
 
+  it("hands out no paging token naming a listed room: limit=1 forwards and backwards, every shown room once", async () => {
+    const hiddenRooms = [rooms.listed, rooms.fruity];
+    const expected = (await directly()).filter((r) => !hiddenRooms.includes(r));
+    // Synapse's own tokens name the boundary room: the leak the proxy must not pass on.
+    const raw = await allPages(world.hs.baseUrl, "GET", 1, token);
+    expect(raw.length).toBeGreaterThan(hiddenRooms.length);
+    const tokens: string[] = [];
+    const get = async (since?: string): Promise<DirectoryAnswer> => {
+      const answer = await publicRooms(proxy("a"), {
+        token,
+        query: `limit=1${since === undefined ? "" : `&since=${encodeURIComponent(since)}`}`,
+      });
+      expect(answer.status).toBe(200);
+      for (const key of ["next_batch", "prev_batch"]) {
+        const t = answer.body[key];
+        if (typeof t === "string") tokens.push(t);
+      }
+      return answer;
+    };
+    const ids = (a: DirectoryAnswer) =>
+      (a.body["chunk"] as { room_id: string }[]).map((e) => e.room_id);
+    const forwards: string[] = [];
+    let last = await get();
+    forwards.push(...ids(last));
+    for (let i = 0; typeof last.body["next_batch"] === "string"; i++) {
+      if (i > 100) throw new Error("more than 100 pages");
+      last = await get(last.body["next_batch"]);
+      forwards.push(...ids(last));
+    }
+    const backwards: string[] = ids(last);
+    for (let at = last, i = 0; typeof at.body["prev_batch"] === "string"; i++) {
+      if (i > 100) throw new Error("more than 100 pages");
+      at = await get(at.body["prev_batch"]);
+      backwards.unshift(...ids(at));
+    }
+    expect(forwards).toEqual(expected);
+    expect(backwards).toEqual(expected);
+    expect(tokens.length).toBeGreaterThanOrEqual(2 * (expected.length - 1));
+    for (const t of tokens) {
+      expect([t, roomsNamedBy(t, hiddenRooms)]).toEqual([t, []]);
+      expect(readSynapseToken(t)).toBeUndefined(); // sealed: not Synapse's
+    }
+    // Synapse 1.163 answers a token it cannot decode with a 500; the proxy with a 400.
+    const garbage = { token, query: "limit=1&since=not-a-token" };
+    expect((await publicRooms(world.hs.baseUrl, garbage)).status).toBe(500);
+    expect(await publicRooms(proxy("a"), garbage)).toEqual({
+      status: 400,
+      body: { errcode: "M_INVALID_PARAM", error: "Unknown or expired since token" },
+    });
+  });
+
   it("redirects the synthetic term in every evasion form, in both styles and both languages", async () => {
     for (const term of EVASIONS) {
       for (const [language, header] of [
@@ -245,7 +297,9 @@ describe("the room directory guard on a real Synapse", () => {
       query: "limit=3&include_all_networks=false",
       headers: { authorization: auth },
     });
-    expect(got).toEqual({ status: 200, body: { ...page, chunk: [page.chunk[0]] } });
+    // Synapse's token is not passed on: the guard's names the last room shown.
+    const next_batch = synapseToken(1, rooms.orchards[0]!, true);
+    expect(got).toEqual({ status: 200, body: { ...page, chunk: [page.chunk[0]], next_batch } });
     expect(world.federation.last).toMatchObject({
       method: "GET",
       url: `${path}?limit=3&include_all_networks=false`,

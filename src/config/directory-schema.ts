@@ -157,6 +157,10 @@ export const directorySchema = z
       "24h",
       "While the lookup service does not answer, verdicts up to this old are still used.",
     ),
+    page_token_ttl: duration(
+      "1h",
+      "How long a paging token (next_batch, prev_batch) the directory proxy hands a client stays valid. The tokens are sealed under a key made at start, so a restart ends them too.",
+    ),
     refill_pages: z
       .number()
       .int()

@@ -15,6 +15,8 @@ export const ERROR_CATALOGUE = {
   M_FORBIDDEN: "The caller may not do this, e.g. its source address is not allowed.",
   M_LIMIT_EXCEEDED: "Too many requests; retry after retry_after_ms milliseconds.",
   M_NOT_FOUND: "The thing asked about does not exist.",
+  M_INVALID_PARAM:
+    "A query or body parameter is not usable: a directory paging token (since) the guard did not issue, or one expired.",
   M_UNKNOWN: "The service cannot answer right now (for example no list is loaded yet).",
   LOJ_ACCOUNT_FROZEN:
     "The user pseudonym is frozen after repeated hits on listed rooms; every lookup fails until the client unfreezes it.",

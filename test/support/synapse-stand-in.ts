@@ -3,7 +3,8 @@
  * FakeHomeserver answering, like Synapse would, the few things the guard asks of its
  * homeserver — the alert bot's sends and joins (recorded, idempotent per transaction id),
  * the admin API (joined rooms, room name and topic, suspensions) and the room directory
- * (client and federation publicRooms, GET and POST, pages, searches, remote servers).
+ * (client and federation publicRooms, GET and POST, pages, searches, remote servers),
+ * with Synapse's own paging tokens: they name the room at the page boundary.
  * Each part can be switched to a fault: unreachable, hanging, garbage.
  * Synthetic ids and benign words only.
  */
@@ -13,6 +14,7 @@ import {
   type CannedAnswer,
   type ReceivedRequest,
 } from "../doubles/fake-homeserver.js";
+import { readSynapseToken, synapseToken } from "./paging-tokens.js";
 
 /** The homeserver's name. */
 export const SERVER = "example.org";
@@ -91,7 +93,10 @@ export class SynapseStandIn {
       }
       this.texts.set(clean(i), { name: `Orchard ${i}` });
     }
-    entries.push({ room_id: 42 }, {}, "not a room", null, { room_id: "no-sigil" });
+    // Most members first, as Synapse orders its directory; the malformed ones last (their
+    // ids, as idOf names them, descending).
+    entries.forEach((entry, i) => Object.assign(entry as object, { num_joined_members: 500 - i }));
+    entries.push({ room_id: "no-sigil" }, { room_id: 42 }, {}, "not a room", null);
     this.rooms = entries;
     fake.answer = (request) => this.answer(request);
   }
@@ -241,27 +246,79 @@ export class SynapseStandIn {
           : Number.NaN;
     if (!Number.isInteger(n) || n < 0)
       return json(400, { errcode: "M_INVALID_PARAM", error: "limit must be an integer" });
-    const start =
-      since === undefined || since === null
-        ? 0
-        : typeof since === "string"
-          ? Number(/^p(\d+)$/.exec(since)?.[1])
-          : Number.NaN;
-    if (!Number.isInteger(start))
-      return json(400, { errcode: "M_INVALID_PARAM", error: "Invalid since token" });
     let rooms = this.rooms;
     if (typeof term === "string" && term !== "") {
       const lower = term.toLowerCase();
       rooms = rooms.filter((r) => JSON.stringify(r).toLowerCase().includes(lower));
     }
     const size = n === 0 ? PAGE : Math.min(n, 100);
-    const chunk = rooms.slice(start, start + size);
-    const next = start + size < rooms.length ? `p${start + size}` : undefined;
-    return json(200, {
+    const page = this.page(rooms, since, size);
+    if (page === undefined)
+      return json(500, { errcode: "M_UNKNOWN", error: "Internal server error" });
+    return json(200, { ...page, total_room_count_estimate: rooms.length });
+  }
+
+  /**
+   * One page the way Synapse's `_get_public_room_list` cuts it: rooms in the order "most
+   * members first, then room id descending", keyset paging from the (members, room id)
+   * a token names, exclusive; `next_batch` names the last room of the page, `prev_batch`
+   * the first. A token Synapse cannot decode is its unguarded 500.
+   */
+  private page(
+    rooms: readonly unknown[],
+    since: unknown,
+    size: number,
+  ): Record<string, unknown> | undefined {
+    const boundary = (entry: unknown, forwards: boolean) =>
+      synapseToken(this.membersOf(entry), this.idOf(entry), forwards);
+    if (since === undefined || since === null || since === "") {
+      const chunk = rooms.slice(0, size);
+      return {
+        chunk,
+        ...(size < rooms.length ? { next_batch: boundary(chunk[chunk.length - 1], true) } : {}),
+      };
+    }
+    const token = typeof since === "string" ? readSynapseToken(since) : undefined;
+    if (token === undefined) return undefined;
+    // Positive: the entry comes after the token's boundary in the directory's order.
+    const side = (entry: unknown) => {
+      const members = this.membersOf(entry);
+      if (members !== token.members) return token.members - members;
+      const id = Buffer.from(this.idOf(entry));
+      return Buffer.compare(Buffer.from(token.roomId), id);
+    };
+    if (token.forwards) {
+      const after = rooms.filter((entry) => side(entry) > 0);
+      const chunk = after.slice(0, size);
+      return {
+        chunk,
+        ...(size < after.length ? { next_batch: boundary(chunk[chunk.length - 1], true) } : {}),
+        prev_batch: chunk.length > 0 ? boundary(chunk[0], false) : synapseToken(0, "", false),
+      };
+    }
+    const before = rooms.filter((entry) => side(entry) < 0);
+    const chunk = before.slice(Math.max(0, before.length - size));
+    if (chunk.length === 0) return { chunk };
+    return {
       chunk,
-      ...(next === undefined ? {} : { next_batch: next }),
-      ...(start > 0 ? { prev_batch: `p${Math.max(0, start - size)}` } : {}),
-      total_room_count_estimate: rooms.length,
-    });
+      next_batch: boundary(chunk[chunk.length - 1], true),
+      ...(size < before.length ? { prev_batch: boundary(chunk[0], false) } : {}),
+    };
+  }
+
+  private membersOf(entry: unknown): number {
+    const members =
+      typeof entry === "object" && entry !== null
+        ? (entry as Record<string, unknown>)["num_joined_members"]
+        : undefined;
+    return typeof members === "number" ? members : 0;
+  }
+  /** A room's id, or a stable name for a malformed entry (never a real room id). */
+  private idOf(entry: unknown): string {
+    const id =
+      typeof entry === "object" && entry !== null
+        ? (entry as Record<string, unknown>)["room_id"]
+        : undefined;
+    return typeof id === "string" ? id : `junk-${900 - this.rooms.indexOf(entry)}`;
   }
 }

@@ -21,8 +21,10 @@ import { DirectorySummary } from "./alerts/directory-summary.js";
 import { InviteSummary } from "./alerts/invite-summary.js";
 import { Reactions } from "./alerts/reactions.js";
 import { CuratedRooms, HomeserverCuratedResolver } from "./directory/curated.js";
+import { DirectoryPaging } from "./directory/directory-paging.js";
 import { DirectoryService } from "./directory/directory-service.js";
 import { ListedRooms } from "./directory/listed-rooms.js";
+import { PageTokens } from "./directory/page-tokens.js";
 import { DirectoryFilter } from "./directory/room-filter.js";
 import { SearchRedirector, type Texts } from "./directory/search-redirect.js";
 import { TextCheck } from "./directory/text-check.js";
@@ -460,6 +462,8 @@ function composeDirectory(deps: DirectoryDeps) {
     }),
     trustedServers: new Set(config.trusted_servers.map((s) => s.toLowerCase())),
     refillPages: config.refill_pages,
+    // A key per process, never stored: a restart sends paging clients back to page one.
+    paging: new DirectoryPaging(PageTokens.random(durationMs(config.page_token_ttl), now)),
     texts: {
       remoteSearchFailed: guard.messages.remote_search_failed,
       unavailable: guard.messages.directory_unavailable,

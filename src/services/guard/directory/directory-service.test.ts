@@ -9,6 +9,7 @@ import { FakeLookupClient, RecordingAlertSink } from "../../../../test/doubles/g
 import { composeTestGuard, type TestGuard } from "../../../../test/support/guard-graph.js";
 import type { GuardMetrics } from "../metrics/guard-metrics.js";
 import { FakeHomeserver, roomEntry } from "../../../../test/doubles/fake-homeserver.js";
+import { encodeSynapseToken } from "./synapse-token.js";
 
 const HELP = { en: "Synthetic help.", de: "Synthetische Hilfe." };
 const LISTED = "!listed-0001:example.org";
@@ -87,7 +88,7 @@ describe("the directory proxy", () => {
       body: { errcode: "M_UNRECOGNIZED", error: "Unrecognized request" },
     });
     // node:http, because fetch refuses to send a Connection header of its own.
-    const res = await rawGet(`${url}/_matrix/client/r0/publicRooms?limit=5&since=t%2Bk&x=%21`, {
+    const res = await rawGet(`${url}/_matrix/client/r0/publicRooms?limit=5&x=%2B&x=%21`, {
       authorization: "Bearer synthetic-token",
       "x-forwarded-for": "203.0.113.9",
       connection: "x-private",
@@ -103,7 +104,7 @@ describe("the directory proxy", () => {
     });
     const seen = upstream.last!;
     expect(seen.method).toBe("GET");
-    expect(seen.url).toBe("/_matrix/client/r0/publicRooms?limit=5&since=t%2Bk&x=%21");
+    expect(seen.url).toBe("/_matrix/client/r0/publicRooms?limit=5&x=%2B&x=%21");
     expect(seen.headers["authorization"]).toBe("Bearer synthetic-token");
     expect(seen.headers["x-custom"]).toBe("keep me");
     expect(seen.headers["x-private"]).toBeUndefined();
@@ -133,9 +134,10 @@ describe("the directory proxy", () => {
       body,
     });
     expect(res.status).toBe(200);
+    // Synapse's token is not passed on: the guard's names the last room shown.
     expect(await res.json()).toEqual({
       chunk: [roomEntry("!a-0001:example.org")],
-      next_batch: "n1",
+      next_batch: encodeSynapseToken({ members: 1, roomId: "!a-0001:example.org", forwards: true }),
       total_room_count_estimate: 3,
     });
     expect(upstream.received).toHaveLength(1); // signed: never re-asked with another `since`
@@ -180,7 +182,7 @@ describe("the directory proxy", () => {
     ).toBe(2);
   });
 
-  it("tops a short client page up from the following pages, keeping the tokens exact", async () => {
+  it("tops a short client page up from the following pages, keeping the tokens exact (and sealed)", async () => {
     const url = await start();
     upstream.answer = (req) => {
       const since = new URLSearchParams(req.url.split("?")[1]).get("since");
@@ -210,10 +212,12 @@ describe("the directory proxy", () => {
       "!b-0001:example.org",
       "!c-0001:example.org",
     ]);
-    expect(page.next_batch).toBe("p3");
+    expect(page.next_batch).toMatch(/^[A-Za-z0-9_-]{300,}$/); // sealed, not "p3"
+    await fetch(`${url}${CLIENT}?limit=3&since=${page.next_batch}`);
     expect(upstream.received.map((r) => r.url)).toEqual([
       `${CLIENT}?limit=3`,
       `${CLIENT}?limit=2&since=p2`,
+      `${CLIENT}?limit=3&since=p3`,
     ]);
   });
 

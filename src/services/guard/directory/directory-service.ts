@@ -10,11 +10,15 @@
  *     may carry that server's text; it is replaced unless the server is trusted.
  *  4. A page (`chunk`) is filtered (room-filter.ts); a client page left short is topped
  *     up from the following pages (federation requests are signed and cannot be).
+ *  5. Synapse's paging tokens name a room, often a hidden one: none is passed on. The
+ *     requester gets the guard's own (directory-paging.ts), and its `since` is turned
+ *     back into Synapse's before forwarding, or refused with 400 `M_INVALID_PARAM`.
  * Nothing here throws on bad input or a failing homeserver.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "../../../observability/logger.js";
 import type { GuardMetrics } from "../metrics/guard-metrics.js";
+import type { DirectoryPaging, PagedRequest } from "./directory-paging.js";
 import { pickLanguage } from "./language.js";
 import {
   followingPage,
@@ -66,6 +70,8 @@ export interface DirectoryServiceDeps {
   /** Lower-case server names whose error text passes unchanged. */
   readonly trustedServers: ReadonlySet<string>;
   readonly refillPages: number;
+  /** Turns Synapse's paging tokens into the requester's and back. */
+  readonly paging: DirectoryPaging;
   readonly texts: {
     readonly remoteSearchFailed: Texts;
     readonly unavailable: Texts;
@@ -105,7 +111,12 @@ export class DirectoryService {
     const redirect = this.redirect(request, body);
     if (redirect !== undefined) return redirect;
 
-    const first = await this.forward(request, request.rawUrl, request.body);
+    const paged = this.deps.paging.incoming(request, body);
+    if (!paged.ok) {
+      this.count(api, "invalid_since");
+      return own(400, paged.error);
+    }
+    const first = await this.forward(request, paged.value.rawUrl, paged.value.body);
     if (!first.ok) return first.failure;
     const answer = first.answer;
     const server = api === "client" ? queryOf(request.rawUrl).get("server") : null;
@@ -131,7 +142,7 @@ export class DirectoryService {
       this.count(api, "forwarded");
       return { status: answer.status, headers: answer.headers, body: answer.body };
     }
-    const filtered = await this.filterPages(request, body, page, chunk);
+    const filtered = await this.filterPages(request, paged.value, page, chunk);
     this.count(api, "filtered");
     return { status: answer.status, headers: answer.headers, body: JSON.stringify(filtered) };
   }
@@ -207,40 +218,44 @@ export class DirectoryService {
     return own(answer.status, body);
   }
 
-  /** Filters the page, and tops a short client page up from the following pages. */
+  /**
+   * Filters the page, tops a short client page up from the following pages, and gives it
+   * the requester's paging tokens.
+   */
   private async filterPages(
     request: ProxyRequest,
-    body: Record<string, unknown> | undefined,
+    paged: PagedRequest,
     page: Record<string, unknown>,
     chunk: readonly unknown[],
   ): Promise<Record<string, unknown>> {
+    const { rawUrl, json: body } = paged;
     const kept = await this.filterChunk(chunk);
-    let next = page["next_batch"];
+    // A short page is topped up in the direction the client pages: a `prev_batch` walk
+    // goes on with the rooms before this page, and puts them in front.
+    const forwards = paged.since?.forwards ?? true;
+    const onward = forwards ? "next_batch" : "prev_batch";
+    let cursor = page[onward];
     const canRefill =
       request.api === "client" &&
       (request.method === "GET" || (request.method === "POST" && body !== undefined));
-    const limit = requestedLimit(request.method, request.rawUrl, body);
+    const limit = requestedLimit(request.method, rawUrl, body);
     for (let extra = 0; canRefill && extra < this.deps.refillPages; extra++) {
-      if (kept.length >= limit || typeof next !== "string" || next === "") break;
-      const following = followingPage(
-        request.method,
-        request.rawUrl,
-        body,
-        next,
-        limit - kept.length,
-      );
+      if (kept.length >= limit || typeof cursor !== "string" || cursor === "") break;
+      const following = followingPage(request.method, rawUrl, body, cursor, limit - kept.length);
       const result = await this.forward(request, following.rawUrl, following.body);
       if (!result.ok || result.answer.status !== 200) break;
       const more = jsonObject(result.answer.body);
       const moreChunk = more?.["chunk"];
       if (more === undefined || !Array.isArray(moreChunk)) break;
-      kept.push(...(await this.filterChunk(moreChunk)));
-      next = more["next_batch"];
+      const moreKept = await this.filterChunk(moreChunk);
+      if (forwards) kept.push(...moreKept);
+      else kept.unshift(...moreKept);
+      cursor = more[onward];
     }
-    const out: Record<string, unknown> = { ...page, chunk: kept };
-    if (typeof next === "string" && next !== "") out["next_batch"] = next;
-    else delete out["next_batch"];
-    return out;
+    const tokens = forwards
+      ? { next: cursor, prev: page["prev_batch"] }
+      : { next: page["next_batch"], prev: cursor };
+    return this.deps.paging.outgoing(request.api, paged, page, tokens, kept);
   }
 
   private async filterChunk(chunk: readonly unknown[]): Promise<unknown[]> {

@@ -61,6 +61,23 @@ export function followingPage(
   return { rawUrl: `${at === -1 ? rawUrl : rawUrl.slice(0, at)}?${query.toString()}` };
 }
 
+/**
+ * `rawUrl` with every `since` parameter replaced by `since` (or dropped when undefined);
+ * every other parameter stays byte for byte as the client sent it.
+ */
+export function withSince(rawUrl: string, since: string | undefined): string {
+  const at = rawUrl.indexOf("?");
+  const path = at === -1 ? rawUrl : rawUrl.slice(0, at);
+  const pairs = at === -1 ? [] : rawUrl.slice(at + 1).split("&");
+  const kept = pairs.filter((pair) => {
+    const key = pair.split("=", 1)[0] ?? "";
+    return new URLSearchParams(`${key}=`).keys().next().value !== "since";
+  });
+  if (since !== undefined) kept.push(`since=${encodeURIComponent(since)}`);
+  const query = kept.filter((pair) => pair !== "").join("&");
+  return query === "" ? path : `${path}?${query}`;
+}
+
 const ERRCODE = /^[A-Za-z0-9_.]{1,128}$/;
 const HARM = /^[a-z0-9_.-]{1,255}$/;
 
