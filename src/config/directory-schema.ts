@@ -157,6 +157,14 @@ export const directorySchema = z
       "24h",
       "While the lookup service does not answer, verdicts up to this old are still used.",
     ),
+    max_page_text: z
+      .number()
+      .int()
+      .min(4096)
+      .default(32_768)
+      .describe(
+        'Most characters of room names, topics and aliases matched against the term lists for one page (rooms remembered from earlier pages cost nothing). Rooms beyond it follow fail_mode and count in directory_rooms_filtered_total{reason="text_budget"}.',
+      ),
     refill_pages: z
       .number()
       .int()

@@ -8,6 +8,8 @@ export const ERROR_CATALOGUE = {
   M_NOT_JSON: "The request body is not valid JSON.",
   M_BAD_JSON: "The body is JSON but a field is missing, has the wrong type or a bad format.",
   M_TOO_LARGE: "The request body is larger than the endpoint accepts.",
+  M_INVALID_PARAM:
+    "A parameter is out of range, e.g. a room directory search term over the length limit.",
   M_UNRECOGNIZED: "Unknown path (404) or a method the path does not support (405).",
   M_MISSING_TOKEN: "No access token was given (Authorization: Bearer, or api_token in the body).",
   M_UNKNOWN_TOKEN:

@@ -12,6 +12,11 @@ import type { Logger } from "../../observability/logger.js";
 import { InviteSummary } from "./alerts/invite-summary.js";
 import { searchRedirector, startDirectory, type DirectoryHandle } from "./directory/compose.js";
 import { TextCheck } from "./directory/text-check.js";
+import {
+  DIRECTORY_TEXT_QUEUE,
+  DIRECTORY_TEXT_THREADS,
+  ThreadedTextMatcher,
+} from "./directory/text-pool.js";
 import { FrozenAccounts } from "./frozen-accounts.js";
 import { GuardService } from "./guard-service.js";
 import { InviteGate } from "./invite-gate.js";
@@ -34,7 +39,7 @@ import {
   writeGuardError,
 } from "./routes.js";
 import { SynapseAdmin } from "./synapse-admin.js";
-import { loadTermMatcher } from "./term-lists.js";
+import { termList, termMatcherOf } from "./term-lists.js";
 import { Unfreezer } from "./unfreeze.js";
 import { CleanVerdictCache } from "./verdict-cache.js";
 import type { GuardEvent } from "./verdict.js";
@@ -127,8 +132,20 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
   const frozen = new FrozenAccounts(durationMs(guard.cache.frozen_recheck));
   const cache = new CleanVerdictCache(durationMs(guard.cache.clean_ttl), guard.cache.max_entries);
   const noteFailMode = (mode: "open" | "closed") => lookup.noteFailModeDecision(mode);
-  // One matcher for invites, publishing, the directory and the text check.
-  const terms = loadTermMatcher(guard.terms);
+  // One matcher for invites and publishing (texts bounded by Synapse's event size) on this
+  // thread; the directory and the text check match anyone's texts on matcher threads, so
+  // that no search or page ever holds the event loop the callbacks are answered on.
+  const termLists = guard.terms.map(termList);
+  const terms = termMatcherOf(termLists);
+  const directoryTexts =
+    terms === undefined
+      ? undefined
+      : new ThreadedTextMatcher({
+          lists: termLists,
+          threads: DIRECTORY_TEXT_THREADS,
+          maxQueued: DIRECTORY_TEXT_QUEUE,
+          onThreadFailure: (reason) => logger.error({ reason }, "a text matcher thread failed"),
+        });
   const join = new JoinGate({
     lookup,
     frozen,
@@ -201,7 +218,7 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
   registerCallbackRoutes(api, service, readSecretFile(guard.antispam_secret_file), () => ({
     lookup_reachable: !lookup.degraded,
   }));
-  const redirector = searchRedirector(guard, terms);
+  const redirector = searchRedirector(guard, directoryTexts);
   if (guard.text_check_key_file !== undefined) {
     const key = readSecretFile(guard.text_check_key_file);
     registerTextCheckRoute(api, new TextCheck(redirector, metrics), key);
@@ -215,7 +232,7 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
     operationsUrl = await listenOn(ops, guard.metrics_listen);
     directory = await startDirectory({
       guard,
-      terms,
+      texts: directoryTexts,
       redirector,
       lookup,
       anonymous: matrixCaller(guard.homeserver_url, "", 10_000),
@@ -229,7 +246,7 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
     });
   } catch (e) {
     // A listener that could not bind must not leave the others (or the alert bot) running.
-    await Promise.all([closeListeners(), alerts.stop()]);
+    await Promise.all([closeListeners(), alerts.stop(), directoryTexts?.stop()]);
     lookupClient.close();
     throw e;
   }
@@ -263,6 +280,7 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
     async stop() {
       for (const timer of timers) clearInterval(timer);
       await Promise.all([api.close(), ops.close(), directory?.stop(), commands?.stop()]);
+      await directoryTexts?.stop();
       reactions.flushInviteSummary(summaryMs);
       await alerts.stop();
       lookupClient.close();

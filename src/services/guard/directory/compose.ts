@@ -6,7 +6,6 @@
  */
 import { termListId } from "../../../config/directory-schema.js";
 import { durationMs, type GuardConfig } from "../../../config/schema.js";
-import type { TermMatcher } from "../../../core/text/index.js";
 import { createHttpServer } from "../../../http/fastify.js";
 import { listenOn } from "../../../http/listen.js";
 import type { RunInBackground } from "../../../observability/background.js";
@@ -22,21 +21,25 @@ import { DirectoryService } from "./directory-service.js";
 import { ListedRooms } from "./listed-rooms.js";
 import { DirectoryFilter } from "./room-filter.js";
 import { SearchRedirector, type Texts } from "./search-redirect.js";
+import type { DirectoryTextMatcher } from "./text-job.js";
 
 /** Directory request bodies are small JSON filters. */
 const DIRECTORY_BODY_LIMIT = 64 * 1024;
 const VERDICT_CACHE_ENTRIES = 100_000;
 
-/** The redirector for `guard.terms` and the help texts of each list. */
+/**
+ * The redirector for `guard.terms` and the help texts of each list; `texts` matches (in
+ * the guard, off the event loop: text-pool.ts), undefined without term lists.
+ */
 export function searchRedirector(
   guard: GuardConfig,
-  terms: TermMatcher | undefined,
+  texts: DirectoryTextMatcher | undefined,
 ): SearchRedirector {
   const listTexts = new Map<string, Texts>();
   for (const list of guard.terms)
     if (list.messages !== undefined) listTexts.set(termListId(list), list.messages);
   return new SearchRedirector({
-    terms,
+    texts,
     listTexts,
     fallbackTexts: guard.messages.search_redirected,
     defaultLanguage: guard.messages.default_language,
@@ -46,7 +49,8 @@ export function searchRedirector(
 /** What the directory proxy uses from the rest of the guard. */
 export interface DirectoryDeps {
   readonly guard: GuardConfig;
-  readonly terms: TermMatcher | undefined;
+  /** Matches room texts; undefined without term lists. */
+  readonly texts: DirectoryTextMatcher | undefined;
   readonly redirector: SearchRedirector;
   readonly lookup: LookupClient;
   /** Client-server calls without a token (alias resolution). */
@@ -105,7 +109,8 @@ export async function startDirectory(deps: DirectoryDeps): Promise<DirectoryHand
     redirector: deps.redirector,
     filter: new DirectoryFilter({
       verdicts: (rooms) => listed.verdicts(rooms),
-      terms: deps.terms,
+      texts: deps.texts,
+      textBudget: config.max_page_text,
       curated,
       failMode: config.fail_mode,
     }),
