@@ -13,6 +13,7 @@ import { InviteSummary } from "./alerts/invite-summary.js";
 import { searchRedirector, startDirectory, type DirectoryHandle } from "./directory/compose.js";
 import { TextCheck } from "./directory/text-check.js";
 import {
+  DIRECTORY_TEXT_MAX_WAIT_MS,
   DIRECTORY_TEXT_QUEUE,
   DIRECTORY_TEXT_THREADS,
   ThreadedTextMatcher,
@@ -144,6 +145,7 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
           lists: termLists,
           threads: DIRECTORY_TEXT_THREADS,
           maxQueued: DIRECTORY_TEXT_QUEUE,
+          maxWaitMs: DIRECTORY_TEXT_MAX_WAIT_MS,
           onThreadFailure: (reason) => logger.error({ reason }, "a text matcher thread failed"),
         });
   const join = new JoinGate({

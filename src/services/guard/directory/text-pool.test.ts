@@ -13,7 +13,7 @@ describe("ThreadedTextMatcher", () => {
   });
 
   it("answers on its thread exactly as the matcher does on this one", async () => {
-    pool = new ThreadedTextMatcher({ lists: LISTS, threads: 1, maxQueued: 8 });
+    pool = new ThreadedTextMatcher({ lists: LISTS, threads: 1, maxQueued: 8, maxWaitMs: 60_000 });
     const groups = [["orchard", "P 1 N E A P P L E"], ["pineapples"], [""], ["ｐｉｎｅａｐｐｌｅ"]];
     const threaded = await pool.match(groups);
     const inline = await new InlineTextMatcher(new TermMatcher(LISTS)).match(groups);
@@ -22,7 +22,7 @@ describe("ThreadedTextMatcher", () => {
   });
 
   it("refuses a job at once as busy when the queue is full, and serves the rest", async () => {
-    pool = new ThreadedTextMatcher({ lists: LISTS, threads: 1, maxQueued: 2 });
+    pool = new ThreadedTextMatcher({ lists: LISTS, threads: 1, maxQueued: 2, maxWaitMs: 60_000 });
     const slow = [Array.from({ length: 10 }, () => "\uFDFA".repeat(512))];
     const jobs = [pool.match(slow), pool.match(slow), pool.match(slow)];
     // One runs, two wait: the fourth is over the bound.
@@ -35,8 +35,17 @@ describe("ThreadedTextMatcher", () => {
     });
   });
 
+  it("answers busy, unrun, a job that waited longer than maxWaitMs for the thread", async () => {
+    pool = new ThreadedTextMatcher({ lists: LISTS, threads: 1, maxQueued: 4, maxWaitMs: 0 });
+    // The first job runs at once; the second waits at least until the first is answered.
+    const first = pool.match([["pineapple"]]);
+    const second = pool.match([["pineapple"]]);
+    expect((await first).ok).toBe(true);
+    expect(await second).toEqual({ ok: false, error: "busy" });
+  });
+
   it("answers failed after stop, never hangs", async () => {
-    pool = new ThreadedTextMatcher({ lists: LISTS, threads: 1, maxQueued: 2 });
+    pool = new ThreadedTextMatcher({ lists: LISTS, threads: 1, maxQueued: 2, maxWaitMs: 60_000 });
     const running = pool.match([["pineapple"]]);
     await pool.stop();
     // stop() answers the running job synchronously, before the thread could have.

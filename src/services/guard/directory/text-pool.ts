@@ -49,11 +49,17 @@ function startWorker(options: WorkerOptions): Worker {
 export const DIRECTORY_TEXT_THREADS = 1;
 /** Jobs waiting for the thread before the directory answers 503. */
 export const DIRECTORY_TEXT_QUEUE = 32;
+/**
+ * Longest a job waits for the thread before it is answered `busy` unrun: on a loaded
+ * machine a full queue could otherwise keep a searcher waiting past any proxy's timeout.
+ */
+export const DIRECTORY_TEXT_MAX_WAIT_MS = 2_000;
 
 type Answer = Result<readonly TermMatch[], TextMatchFailure>;
 
 interface Job {
   readonly id: number;
+  readonly queuedAt: number;
   readonly groups: readonly (readonly string[])[];
   readonly resolve: (answer: Answer) => void;
 }
@@ -70,6 +76,8 @@ export interface ThreadedTextMatcherOptions {
   readonly threads: number;
   /** Jobs that may wait for a thread; one more is refused as `busy`. */
   readonly maxQueued: number;
+  /** A job that waited longer for a thread is answered `busy` without running. */
+  readonly maxWaitMs: number;
   /** Told when a thread fails (it is replaced). */
   readonly onThreadFailure?: (reason: string) => void;
 }
@@ -101,7 +109,7 @@ export class ThreadedTextMatcher implements DirectoryTextMatcher {
     if (idle === undefined && this.#queue.length >= this.options.maxQueued)
       return Promise.resolve(err("busy"));
     return new Promise((resolve) => {
-      const job: Job = { id: this.#nextId++, groups, resolve };
+      const job: Job = { id: this.#nextId++, queuedAt: performance.now(), groups, resolve };
       if (idle !== undefined) this.#run(idle, job);
       else this.#queue.push(job);
     });
@@ -156,8 +164,11 @@ export class ThreadedTextMatcher implements DirectoryTextMatcher {
   }
 
   #next(slot: Slot): void {
-    const job = this.#queue.shift();
-    if (job !== undefined) this.#run(slot, job);
+    const now = performance.now();
+    for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift()) {
+      if (now - job.queuedAt <= this.options.maxWaitMs) return this.#run(slot, job);
+      job.resolve(err("busy"));
+    }
   }
 }
 
