@@ -36,12 +36,14 @@ describe("ThreadedTextMatcher", () => {
   });
 
   it("answers busy, unrun, a job that waited longer than maxWaitMs for the thread", async () => {
-    pool = new ThreadedTextMatcher({ lists: LISTS, threads: 1, maxQueued: 4, maxWaitMs: 0 });
-    // The first job runs at once; the second waits at least until the first is answered.
-    const first = pool.match([["pineapple"]]);
+    pool = new ThreadedTextMatcher({ lists: LISTS, threads: 1, maxQueued: 4, maxWaitMs: 1 });
+    // The first job runs at once; the second would wait for it, but is answered busy
+    // without waiting for the thread (whose tsx start alone takes far longer than 1 ms).
+    const first = pool.match([Array.from({ length: 10 }, () => "\uFDFA".repeat(512))]);
     const second = pool.match([["pineapple"]]);
-    expect((await first).ok).toBe(true);
     expect(await second).toEqual({ ok: false, error: "busy" });
+    expect(pool.queued).toBe(0);
+    expect((await first).ok).toBe(true);
   });
 
   it("answers failed after stop, never hangs", async () => {

@@ -59,7 +59,8 @@ type Answer = Result<readonly TermMatch[], TextMatchFailure>;
 
 interface Job {
   readonly id: number;
-  readonly queuedAt: number;
+  /** Answers `busy` if the job is still waiting after `maxWaitMs`. */
+  timer?: NodeJS.Timeout;
   readonly groups: readonly (readonly string[])[];
   readonly resolve: (answer: Answer) => void;
 }
@@ -109,16 +110,26 @@ export class ThreadedTextMatcher implements DirectoryTextMatcher {
     if (idle === undefined && this.#queue.length >= this.options.maxQueued)
       return Promise.resolve(err("busy"));
     return new Promise((resolve) => {
-      const job: Job = { id: this.#nextId++, queuedAt: performance.now(), groups, resolve };
-      if (idle !== undefined) this.#run(idle, job);
-      else this.#queue.push(job);
+      const job: Job = { id: this.#nextId++, groups, resolve };
+      if (idle !== undefined) return this.#run(idle, job);
+      this.#queue.push(job);
+      job.timer = setTimeout(() => {
+        const at = this.#queue.indexOf(job);
+        if (at === -1) return;
+        this.#queue.splice(at, 1);
+        resolve(err("busy"));
+      }, this.options.maxWaitMs);
+      job.timer.unref();
     });
   }
 
   /** Stops the threads; waiting and running jobs are answered `failed`. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const job of this.#queue.splice(0)) job.resolve(err("failed"));
+    for (const job of this.#queue.splice(0)) {
+      clearTimeout(job.timer);
+      job.resolve(err("failed"));
+    }
     await Promise.all(
       this.#slots.map(async (slot) => {
         slot.job?.resolve(err("failed"));
@@ -164,11 +175,10 @@ export class ThreadedTextMatcher implements DirectoryTextMatcher {
   }
 
   #next(slot: Slot): void {
-    const now = performance.now();
-    for (let job = this.#queue.shift(); job !== undefined; job = this.#queue.shift()) {
-      if (now - job.queuedAt <= this.options.maxWaitMs) return this.#run(slot, job);
-      job.resolve(err("busy"));
-    }
+    const job = this.#queue.shift();
+    if (job === undefined) return;
+    clearTimeout(job.timer);
+    this.#run(slot, job);
   }
 }
 
