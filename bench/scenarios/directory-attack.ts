@@ -130,7 +130,7 @@ export async function directoryAttackScenario(ctx: BenchContext): Promise<Scenar
       runLoad(guard.url, joins, { connections: JOIN_CONNECTIONS, seconds, pid }),
       ...ATTACK.map((a) => runLoad(proxyUrl, a.pool, { connections: a.connections, seconds })),
     ]);
-    const measured = attacked as LoadFigures;
+    const measured = attacked;
     // A listed room is refused (403); 200 is the open fail mode's answer.
     const failMode = (f: LoadFigures) => f.statuses["200"] ?? 0;
     const ms = (v: number) => `${num(v, 2)} ms`;
