@@ -4,7 +4,11 @@
  * and anything else with 404. The page is serialised once, so the upstream costs the same
  * whether it is asked directly or through the directory proxy: the difference is the proxy.
  *
- *   node --import tsx bench/rooms-upstream.ts PORT
+ *   node --import tsx bench/rooms-upstream.ts PORT [costly]
+ *
+ * `costly` (the directory-attack scenario): a hostile remote server's page instead, every
+ * room's name and topic 4,096 × U+FDFA (eighteen characters each under NFKC), with new
+ * room ids on every request so the guard's per-room text verdicts never help.
  */
 import { createServer } from "node:http";
 import { roomEntry } from "../test/doubles/fake-homeserver.js";
@@ -21,6 +25,18 @@ const word = (i: number) =>
   SYLLABLES.map((_, k) => SYLLABLES[(i * 7 + k * 3) % SYLLABLES.length])
     .slice(0, 3 + (i % 2))
     .join("");
+
+const COSTLY_TEXT = "\uFDFA".repeat(4_096);
+const costly = process.argv[3] === "costly";
+let served = 0;
+const costlyPage = () =>
+  Buffer.from(
+    JSON.stringify({
+      chunk: Array.from({ length: 100 }, (_, i) =>
+        roomEntry(`!costly-${served}-${i}:example.org`, { name: COSTLY_TEXT, topic: COSTLY_TEXT }),
+      ),
+    }),
+  );
 
 const page = Buffer.from(
   JSON.stringify({
@@ -47,11 +63,13 @@ const server = createServer((request, response) => {
       response.writeHead(404).end();
       return;
     }
+    const body = costly ? costlyPage() : page;
+    served++;
     response.writeHead(200, {
       "content-type": "application/json",
-      "content-length": String(page.length),
+      "content-length": String(body.length),
     });
-    response.end(page);
+    response.end(body);
   });
 });
 server.keepAliveTimeout = 65_000;

@@ -6,7 +6,8 @@
  *
  *   --quick            shorter runs, one round: a smoke test of the numbers
  *   --only a,b         only scenarios whose id starts with one of these (lookup, list, reload,
- *                      guard, directory, term); results are written, the docs left alone
+ *                      guard, directory, term, directory-attack); results are written, the
+ *                      docs left alone
  *   --profile          run service processes with --cpu-prof (profiles kept in the work dir;
  *                      summarise with bench/profile-summary.ts)
  *   --keep             keep the work dir (configs, logs, databases) for inspection
@@ -31,6 +32,7 @@ import { guardScenario } from "./scenarios/guard.js";
 import { listScaleScenario, reloadScenario } from "./scenarios/list-scale.js";
 import { lookupScenario } from "./scenarios/lookup.js";
 import { directoryScenario } from "./scenarios/directory.js";
+import { directoryAttackScenario } from "./scenarios/directory-attack.js";
 import { termsScenario } from "./scenarios/terms.js";
 
 interface Scenario {
@@ -53,6 +55,11 @@ const SCENARIOS: readonly Scenario[] = [
   { id: "guard-join", title: "3. guard join decision", run: guardScenario },
   { id: "directory-proxy", title: "4. directory proxy overhead", run: directoryScenario },
   { id: "term-matching", title: "5. term matching", run: termsScenario },
+  {
+    id: "directory-attack",
+    title: "6. directory attack vs. join callbacks",
+    run: directoryAttackScenario,
+  },
 ];
 
 /** PostgreSQL's server binaries are installed on demand (as `npm test` does). */

@@ -161,6 +161,14 @@ export const directorySchema = z
       "1h",
       "How long a paging token (next_batch, prev_batch) the directory proxy hands a client stays valid. The tokens are sealed under a key made at start, so a restart ends them too.",
     ),
+    max_page_text: z
+      .number()
+      .int()
+      .min(4096)
+      .default(32_768)
+      .describe(
+        'Most characters of room names, topics and aliases matched against the term lists for one page (rooms remembered from earlier pages cost nothing). Rooms beyond it follow fail_mode and count in directory_rooms_filtered_total{reason="text_budget"}.',
+      ),
     refill_pages: z
       .number()
       .int()

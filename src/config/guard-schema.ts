@@ -194,7 +194,7 @@ export const guardSchema = z
         ),
         directory_unavailable: translations(
           "The room directory is not available right now. Please try again later.",
-          "Shown when the homeserver does not answer the directory proxy (502, 504).",
+          "Shown when the homeserver does not answer the directory proxy (502, 504), or its term matching is saturated (503).",
         ),
       })
       .refine(

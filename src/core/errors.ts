@@ -8,6 +8,8 @@ export const ERROR_CATALOGUE = {
   M_NOT_JSON: "The request body is not valid JSON.",
   M_BAD_JSON: "The body is JSON but a field is missing, has the wrong type or a bad format.",
   M_TOO_LARGE: "The request body is larger than the endpoint accepts.",
+  M_INVALID_PARAM:
+    "A parameter is not usable: a room directory search term over the length limit, or a paging token (since) the guard did not issue or that expired.",
   M_UNRECOGNIZED: "Unknown path (404) or a method the path does not support (405).",
   M_MISSING_TOKEN: "No access token was given (Authorization: Bearer, or api_token in the body).",
   M_UNKNOWN_TOKEN:
@@ -15,8 +17,6 @@ export const ERROR_CATALOGUE = {
   M_FORBIDDEN: "The caller may not do this, e.g. its source address is not allowed.",
   M_LIMIT_EXCEEDED: "Too many requests; retry after retry_after_ms milliseconds.",
   M_NOT_FOUND: "The thing asked about does not exist.",
-  M_INVALID_PARAM:
-    "A query or body parameter is not usable: a directory paging token (since) the guard did not issue, or one expired.",
   M_UNKNOWN: "The service cannot answer right now (for example no list is loaded yet).",
   LOJ_ACCOUNT_FROZEN:
     "The user pseudonym is frozen after repeated hits on listed rooms; every lookup fails until the client unfreezes it.",

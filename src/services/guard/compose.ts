@@ -10,7 +10,6 @@ import { termListId } from "../../config/directory-schema.js";
 import { durationMs, type GuardConfig } from "../../config/schema.js";
 import { readSecretFile } from "../../config/secrets.js";
 import type { RoomId, UserId } from "../../core/ids.js";
-import type { TermMatcher } from "../../core/text/index.js";
 import { createHttpServer } from "../../http/fastify.js";
 import { backgroundRunner, type RunInBackground } from "../../observability/background.js";
 import type { Logger } from "../../observability/logger.js";
@@ -28,6 +27,13 @@ import { PageTokens } from "./directory/page-tokens.js";
 import { DirectoryFilter } from "./directory/room-filter.js";
 import { SearchRedirector, type Texts } from "./directory/search-redirect.js";
 import { TextCheck } from "./directory/text-check.js";
+import type { DirectoryTextMatcher } from "./directory/text-job.js";
+import {
+  DIRECTORY_TEXT_MAX_WAIT_MS,
+  DIRECTORY_TEXT_QUEUE,
+  DIRECTORY_TEXT_THREADS,
+  ThreadedTextMatcher,
+} from "./directory/text-pool.js";
 import { FrozenAccounts } from "./gates/frozen-accounts.js";
 import { GuardService } from "./gates/guard-service.js";
 import { InviteGate } from "./gates/invite-gate.js";
@@ -54,7 +60,7 @@ import {
 import { matrixCaller, type MatrixCall } from "./synapse/matrix-http.js";
 import { AdminApiFacts } from "./synapse/membership.js";
 import { SynapseAdmin } from "./synapse/synapse-admin.js";
-import { loadTermMatcher } from "./term-lists.js";
+import { termList, termMatcherOf } from "./term-lists.js";
 
 /** Callback bodies are small; a federated invite with its stripped state stays far below. */
 export const GUARD_BODY_LIMIT = 256 * 1024;
@@ -172,8 +178,21 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
 
   const frozen = new FrozenAccounts(durationMs(guard.cache.frozen_recheck));
   const cache = new CleanVerdictCache(durationMs(guard.cache.clean_ttl), guard.cache.max_entries);
-  // One matcher for invites, publishing, the directory and the text check.
-  const terms = loadTermMatcher(guard.terms);
+  // One matcher for invites and publishing (texts bounded by Synapse's event size) on this
+  // thread; the directory and the text check match anyone's texts on matcher threads, so
+  // that no search or page ever holds the event loop the callbacks are answered on.
+  const termLists = guard.terms.map(termList);
+  const terms = termMatcherOf(termLists);
+  const directoryTexts =
+    terms === undefined
+      ? undefined
+      : new ThreadedTextMatcher({
+          lists: termLists,
+          threads: DIRECTORY_TEXT_THREADS,
+          maxQueued: DIRECTORY_TEXT_QUEUE,
+          maxWaitMs: DIRECTORY_TEXT_MAX_WAIT_MS,
+          onThreadFailure: (reason) => logger.error({ reason }, "a text matcher thread failed"),
+        });
   const service = new GuardService({
     join: new JoinGate({
       lookup,
@@ -235,7 +254,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
   registerCallbackRoutes(api, service, readSecret(guard.antispam_secret_file), () => ({
     lookup_reachable: !lookup.degraded,
   }));
-  const redirector = searchRedirector(guard, terms);
+  const redirector = searchRedirector(guard, directoryTexts);
   if (guard.text_check_key_file !== undefined) {
     const key = readSecret(guard.text_check_key_file);
     registerTextCheckRoute(api, new TextCheck(redirector, metrics), key);
@@ -249,7 +268,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
 
   const directory = composeDirectory({
     guard,
-    terms,
+    texts: directoryTexts,
     redirector,
     lookup,
     anonymous: matrixCaller(guard.homeserver_url, "", ALERT_CALL_TIMEOUT_MS),
@@ -295,6 +314,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
       reactions.flushInviteSummary(summaryMs);
       await alertRoom.stop();
       lookupClient.close?.();
+      await directoryTexts?.stop();
     },
   };
 }
@@ -387,13 +407,13 @@ function commandListener(
 /** The redirector for `guard.terms` and the help texts of each list. */
 export function searchRedirector(
   guard: GuardConfig,
-  terms: TermMatcher | undefined,
+  texts: DirectoryTextMatcher | undefined,
 ): SearchRedirector {
   const listTexts = new Map<string, Texts>();
   for (const list of guard.terms)
     if (list.messages !== undefined) listTexts.set(termListId(list), list.messages);
   return new SearchRedirector({
-    terms,
+    texts,
     listTexts,
     fallbackTexts: guard.messages.search_redirected,
     defaultLanguage: guard.messages.default_language,
@@ -403,7 +423,8 @@ export function searchRedirector(
 /** What the directory proxy uses from the rest of the guard. */
 interface DirectoryDeps {
   readonly guard: GuardConfig;
-  readonly terms: TermMatcher | undefined;
+  /** Matches room texts (off the event loop); undefined without term lists. */
+  readonly texts: DirectoryTextMatcher | undefined;
   readonly redirector: SearchRedirector;
   readonly lookup: LookupClient;
   /** Client-server calls without a token (alias resolution). */
@@ -456,7 +477,8 @@ function composeDirectory(deps: DirectoryDeps) {
     redirector: deps.redirector,
     filter: new DirectoryFilter({
       verdicts: (rooms) => listed.verdicts(rooms),
-      terms: deps.terms,
+      texts: deps.texts,
+      textBudget: config.max_page_text,
       curated,
       failMode: config.fail_mode,
     }),

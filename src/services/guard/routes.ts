@@ -246,7 +246,10 @@ export function registerTextCheckRoute(app: FastifyInstance, check: TextCheck, k
   app.post(TEXT_CHECK_PATH, { onRequest: authorise }, async (request, reply) => {
     const text = Buffer.isBuffer(request.body) ? request.body.toString("utf8") : "";
     const language = request.headers["accept-language"];
-    const answer = check.answer(text, Array.isArray(language) ? language.join(",") : language);
+    const answer = await check.answer(
+      text,
+      Array.isArray(language) ? language.join(",") : language,
+    );
     return reply.code(answer.status).type("application/json").send(answer.body);
   });
   rejectOtherMethods(app, TEXT_CHECK_PATH, ["POST"], writeGuardError);

@@ -40,9 +40,14 @@ export function termList(config: TermListConfig): TermList {
 
 /** The matcher for every configured list, or undefined when there are none. */
 export function loadTermMatcher(lists: readonly TermListConfig[]): TermMatcher | undefined {
+  return termMatcherOf(lists.map(termList));
+}
+
+/** The matcher for lists already read (see {@link termList}), or undefined for none. */
+export function termMatcherOf(lists: readonly TermList[]): TermMatcher | undefined {
   if (lists.length === 0) return undefined;
   try {
-    return new TermMatcher(lists.map(termList));
+    return new TermMatcher(lists);
   } catch (e) {
     throw new Error(`guard.terms: ${(e as Error).message}`);
   }

@@ -10,6 +10,7 @@ import { composeTestGuard, type TestGuard } from "../../../../test/support/guard
 import type { GuardMetrics } from "../metrics/guard-metrics.js";
 import { FakeHomeserver, roomEntry } from "../../../../test/doubles/fake-homeserver.js";
 import { encodeSynapseToken } from "./synapse-token.js";
+import { MAX_SEARCH_TERM_CHARS } from "./search-redirect.js";
 
 const HELP = { en: "Synthetic help.", de: "Synthetische Hilfe." };
 const LISTED = "!listed-0001:example.org";
@@ -178,6 +179,34 @@ describe("the directory proxy", () => {
     expect(
       await metric(
         'redlight_guard_searches_redirected_total{list="fruit",harm="m.child_safety.csam",surface="directory"}',
+      ),
+    ).toBe(2);
+  });
+
+  it("refuses a search term over the length limit with 400 M_INVALID_PARAM, unmatched and unforwarded", async () => {
+    const url = await start();
+    const search = (term: string) =>
+      fetch(`${url}${CLIENT}`, {
+        method: "POST",
+        body: JSON.stringify({ filter: { generic_search_term: term } }),
+      });
+    // Counted in code points: 256 emoji (512 UTF-16 units) are within the limit.
+    const emoji = await search("🍍".repeat(MAX_SEARCH_TERM_CHARS));
+    expect(emoji.status).toBe(200);
+    expect(upstream.received).toHaveLength(1);
+    for (const term of ["o".repeat(MAX_SEARCH_TERM_CHARS + 1), "l1l1l1 ".repeat(9_000)]) {
+      const res = await search(term);
+      expect(res.status).toBe(400);
+      expect(res.headers.get("access-control-allow-origin")).toBe("*");
+      expect(await res.json()).toEqual({
+        errcode: "M_INVALID_PARAM",
+        error: `The search term is longer than ${MAX_SEARCH_TERM_CHARS} characters.`,
+      });
+    }
+    expect(upstream.received).toHaveLength(1);
+    expect(
+      await metric(
+        'redlight_guard_directory_requests_total{api="client",outcome="search_too_long"}',
       ),
     ).toBe(2);
   });

@@ -3,6 +3,8 @@
  *
  *  1. A search (`filter.generic_search_term`, POST, client or federation) matching a term
  *     list is answered with help in the configured style; it never reaches the homeserver.
+ *     A term over MAX_SEARCH_TERM_CHARS is refused (400 M_INVALID_PARAM) unmatched; when
+ *     the matcher threads are full the request is answered 503 (text-pool.ts).
  *  2. Anything else is forwarded unchanged (upstream.ts). No answer: 502, or 504 on time-out;
  *     a successful GET or POST that is not a page (garbage) is never passed on: 502, nor is
  *     a server error that is not a Matrix error.
@@ -34,6 +36,7 @@ import {
   type SearchRedirector,
   type Texts,
 } from "./search-redirect.js";
+import { searchRefusal } from "./text-check.js";
 import { callUpstream, forwardedHeaders, type UpstreamAnswer } from "./upstream.js";
 
 /** Which API a request came in on. */
@@ -108,7 +111,7 @@ export class DirectoryService {
   async handle(request: ProxyRequest): Promise<ProxyAnswer> {
     const { api } = request;
     const body = request.method === "POST" ? jsonObject(request.body) : undefined;
-    const redirect = this.redirect(request, body);
+    const redirect = await this.redirect(request, body);
     if (redirect !== undefined) return redirect;
 
     const paged = this.deps.paging.incoming(request, body);
@@ -143,18 +146,26 @@ export class DirectoryService {
       return { status: answer.status, headers: answer.headers, body: answer.body };
     }
     const filtered = await this.filterPages(request, paged.value, page, chunk);
+    if (filtered === undefined) return this.unavailable(request, "matcher_busy", 503);
     this.count(api, "filtered");
     return { status: answer.status, headers: answer.headers, body: JSON.stringify(filtered) };
   }
 
-  private redirect(
+  private async redirect(
     request: ProxyRequest,
     body: Record<string, unknown> | undefined,
-  ): ProxyAnswer | undefined {
+  ): Promise<ProxyAnswer | undefined> {
     const term = searchTermOf(body);
     if (term === undefined) return undefined;
     const language = header(request.headers["accept-language"]);
-    const found = this.deps.redirector.check(term, this.deps.style, language);
+    const checked = await this.deps.redirector.check(term, this.deps.style, language);
+    if (!checked.ok) {
+      if (checked.error !== "too_long") return this.unavailable(request, "matcher_busy", 503);
+      this.count(request.api, "search_too_long");
+      const refusal = searchRefusal(checked.error);
+      return own(refusal.status, refusal.body);
+    }
+    const found = checked.value;
     if (found === undefined) return undefined;
     const harms = found.harms.length > 0 ? found.harms : ["none"];
     for (const harm of harms) {
@@ -190,8 +201,24 @@ export class DirectoryService {
     return { ok: false, failure: this.unavailable(request, result.error, status) };
   }
 
-  /** The answer when the homeserver gave no usable answer: 502, or 504 on time-out. */
+  /**
+   * The answer when the homeserver gave no usable answer: 502, or 504 on time-out; or 503
+   * when the matcher threads could not take the request's texts (`matcher_busy`).
+   */
   private unavailable(request: ProxyRequest, failure: string, status: number): ProxyAnswer {
+    if (failure === "matcher_busy") {
+      this.count(request.api, failure);
+      const { unavailable, defaultLanguage } = this.deps.texts;
+      const language = pickLanguage(
+        unavailable,
+        header(request.headers["accept-language"]),
+        defaultLanguage,
+      );
+      return {
+        ...own(status, { errcode: "M_UNKNOWN", error: unavailable[language] }),
+        headers: [...OWN_ANSWER_HEADERS, ["retry-after", "1"]],
+      };
+    }
     this.count(request.api, `upstream_${failure}`);
     if (failure !== "aborted") {
       this.deps.logger.warn(
@@ -220,16 +247,18 @@ export class DirectoryService {
 
   /**
    * Filters the page, tops a short client page up from the following pages, and gives it
-   * the requester's paging tokens.
+   * the requester's paging tokens. Undefined when the matcher threads were full (the page
+   * cannot be checked now).
    */
   private async filterPages(
     request: ProxyRequest,
     paged: PagedRequest,
     page: Record<string, unknown>,
     chunk: readonly unknown[],
-  ): Promise<Record<string, unknown>> {
+  ): Promise<Record<string, unknown> | undefined> {
     const { rawUrl, json: body } = paged;
     const kept = await this.filterChunk(chunk);
+    if (kept === undefined) return undefined;
     // A short page is topped up in the direction the client pages: a `prev_batch` walk
     // goes on with the rooms before this page, and puts them in front.
     const forwards = paged.since?.forwards ?? true;
@@ -248,6 +277,8 @@ export class DirectoryService {
       const moreChunk = more?.["chunk"];
       if (more === undefined || !Array.isArray(moreChunk)) break;
       const moreKept = await this.filterChunk(moreChunk);
+      // A refill the matcher cannot take now ends the refill; what was checked is served.
+      if (moreKept === undefined) break;
       if (forwards) kept.push(...moreKept);
       else kept.unshift(...moreKept);
       cursor = more[onward];
@@ -258,8 +289,9 @@ export class DirectoryService {
     return this.deps.paging.outgoing(request.api, paged, page, tokens, kept);
   }
 
-  private async filterChunk(chunk: readonly unknown[]): Promise<unknown[]> {
+  private async filterChunk(chunk: readonly unknown[]): Promise<unknown[] | undefined> {
     const result = await this.deps.filter.filter(chunk);
+    if (typeof result === "string") return undefined;
     for (const room of result.hidden)
       this.deps.metrics.directoryRoomsFiltered.inc({ reason: room.reason });
     if (result.shownUnchecked > 0)

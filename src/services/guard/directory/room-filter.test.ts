@@ -6,6 +6,7 @@ import { CuratedRooms } from "./curated.js";
 import { roomEntry } from "../../../../test/doubles/fake-homeserver.js";
 import { ListedRooms } from "./listed-rooms.js";
 import { DirectoryFilter, type DirectoryFilterDeps } from "./room-filter.js";
+import { InlineTextMatcher } from "./text-pool.js";
 
 const terms = new TermMatcher([{ id: "fruit", harms: ["m.spam"], terms: ["pineapple"] }]);
 const LISTED = "!listed-0001:example.org";
@@ -20,13 +21,21 @@ function filter(extra: Partial<DirectoryFilterDeps> = {}, lookup = new FakeLooku
     hashesPerMinute: 100_000,
     now: Date.now,
   });
-  return new DirectoryFilter({
+  const f = new DirectoryFilter({
     verdicts: (rooms) => listed.verdicts(rooms),
-    terms,
+    texts: new InlineTextMatcher(terms),
+    textBudget: 100_000,
     curated: undefined,
     failMode: "hide",
     ...extra,
   });
+  return {
+    async filter(chunk: readonly unknown[]) {
+      const result = await f.filter(chunk);
+      if (typeof result === "string") throw new Error(`the filter failed: ${result}`);
+      return result;
+    },
+  };
 }
 
 const chunk = [
@@ -110,7 +119,7 @@ describe("DirectoryFilter text verdicts", () => {
         return terms.match(text);
       },
     } as unknown as TermMatcher;
-    const f = filter({ terms: counting });
+    const f = filter({ texts: new InlineTextMatcher(counting) });
     const page = [roomEntry("!a-0001:example.org", { name: "Orchard", topic: "Fruit" })];
     await f.filter(page);
     await f.filter(page);
@@ -119,5 +128,63 @@ describe("DirectoryFilter text verdicts", () => {
     expect(renamed.hidden).toEqual([
       { reason: "room_terms", room: "!a-0001:example.org", listId: "fruit" },
     ]);
+  });
+});
+
+describe("DirectoryFilter text budget", () => {
+  const long = (i: number) =>
+    roomEntry(`!long-${String(i).padStart(4, "0")}:example.org`, { topic: "orchard ".repeat(500) });
+
+  it("matches at most textBudget characters a page; rooms beyond follow the fail mode", async () => {
+    let groups = 0;
+    const counting = {
+      match: async (g: readonly (readonly string[])[]) => {
+        groups += g.length;
+        return new InlineTextMatcher(terms).match(g);
+      },
+    };
+    const page = [long(1), long(2), long(3)];
+    const hide = filter({ texts: counting, textBudget: 8_500 });
+    const hidden = await hide.filter(page);
+    expect(groups).toBe(2); // 4,000 characters each: two fit, the third is never matched
+    expect(hidden.kept).toHaveLength(2);
+    expect(hidden.hidden).toEqual([{ reason: "text_budget", room: "!long-0003:example.org" }]);
+    // Remembered rooms cost nothing: the same page next time is matched in full.
+    const again = await hide.filter(page);
+    expect(groups).toBe(3);
+    expect(again.kept).toHaveLength(3);
+
+    const show = await filter({ textBudget: 4_500, failMode: "show" }).filter(page.slice(0, 2));
+    expect(show.kept).toHaveLength(2);
+    expect(show.shownUnchecked).toBe(1);
+  });
+
+  it("hides a listed room beyond the budget in fail mode show too", async () => {
+    const result = await filter({ textBudget: 4_096, failMode: "show" }).filter([
+      roomEntry(LISTED, { topic: "orchard ".repeat(600) }),
+    ]);
+    expect(result.kept).toEqual([]);
+    expect(result.hidden.map((h) => h.reason)).toEqual(["listed"]);
+  });
+
+  it("reports a matcher that cannot take the page, rather than guessing", async () => {
+    const lookup = new FakeLookupClient();
+    const listed = new ListedRooms({
+      lookup,
+      ttlMs: 1,
+      staleMs: 1,
+      maxEntries: 10,
+      hashesPerMinute: 100_000,
+      now: Date.now,
+    });
+    const busy = new DirectoryFilter({
+      verdicts: (rooms) => listed.verdicts(rooms),
+      texts: { match: async () => ({ ok: false, error: "busy" }) },
+      textBudget: 100_000,
+      curated: undefined,
+      failMode: "show",
+    });
+    expect(await busy.filter([roomEntry("!a-0001:example.org", { name: "Orchard" })])).toBe("busy");
+    expect(lookup.checks).toEqual([]);
   });
 });

@@ -7,25 +7,37 @@ import {
   SearchRedirector,
   safetyAnswer,
   searchTermOf,
+  MAX_SEARCH_TERM_CHARS,
 } from "./search-redirect.js";
+import { InlineTextMatcher } from "./text-pool.js";
 
 // Benign synthetic terms only.
 const FRUIT = { en: "Synthetic help text.", fr: "Texte d'aide synthétique." };
 const FALLBACK = { en: "No results." };
-const redirector = new SearchRedirector({
-  terms: new TermMatcher([
-    {
-      id: "fruit",
-      harms: ["m.child_safety.csam"],
-      terms: ["pineapple"],
-      allow: ["pineapple express"],
-    },
-    { id: "veg", harms: [], terms: ["turnip"] },
-  ]),
+const inline = new SearchRedirector({
+  texts: new InlineTextMatcher(
+    new TermMatcher([
+      {
+        id: "fruit",
+        harms: ["m.child_safety.csam"],
+        terms: ["pineapple"],
+        allow: ["pineapple express"],
+      },
+      { id: "veg", harms: [], terms: ["turnip"] },
+    ]),
+  ),
   listTexts: new Map([["fruit", FRUIT]]),
   fallbackTexts: FALLBACK,
   defaultLanguage: "en",
 });
+/** The redirector's answers, which in these tests are never a failure. */
+const redirector = {
+  async check(...args: Parameters<SearchRedirector["check"]>) {
+    const checked = await inline.check(...args);
+    if (!checked.ok) throw new Error(`check failed: ${checked.error}`);
+    return checked.value;
+  },
+};
 
 /** The synthetic term in every evasion form the issue names. */
 const EVASIONS = [
@@ -41,19 +53,19 @@ const EVASIONS = [
 ];
 
 describe("search redirection", () => {
-  it.each(EVASIONS)("redirects %j", (term) => {
-    expect(redirector.check(term, "msc4228", undefined)?.listId).toBe("fruit");
+  it.each(EVASIONS)("redirects %j", async (term) => {
+    expect((await redirector.check(term, "msc4228", undefined))?.listId).toBe("fruit");
   });
 
   it.each(["pineapples", "pineapple express", "apple", "pine", "orchard"])(
     "lets %j through",
-    (term) => {
-      expect(redirector.check(term, "msc4228", undefined)).toBeUndefined();
+    async (term) => {
+      expect(await redirector.check(term, "msc4228", undefined)).toBeUndefined();
     },
   );
 
-  it("answers msc4228 as 403 M_FORBIDDEN with translations and harms under both keys", () => {
-    const found = redirector.check("pineapple", "msc4228", "fr-FR, en;q=0.5");
+  it("answers msc4228 as 403 M_FORBIDDEN with translations and harms under both keys", async () => {
+    const found = await redirector.check("pineapple", "msc4228", "fr-FR, en;q=0.5");
     expect(found?.answer).toEqual({
       status: 403,
       body: {
@@ -67,8 +79,8 @@ describe("search redirection", () => {
     });
   });
 
-  it("answers msc4387 as 400 ORG.MATRIX.MSC4387_SAFETY with a permanent expiry", () => {
-    const found = redirector.check("p1neapple", "msc4387", undefined);
+  it("answers msc4387 as 400 ORG.MATRIX.MSC4387_SAFETY with a permanent expiry", async () => {
+    const found = await redirector.check("p1neapple", "msc4387", undefined);
     expect(found?.answer.status).toBe(400);
     expect(found?.answer.body).toMatchObject({
       errcode: MSC4387_ERRCODE,
@@ -79,35 +91,65 @@ describe("search redirection", () => {
     });
   });
 
-  it("uses guard.messages.search_redirected for a list without texts", () => {
-    const found = redirector.check("turnip", "msc4387", "fr");
+  it("uses guard.messages.search_redirected for a list without texts", async () => {
+    const found = await redirector.check("turnip", "msc4387", "fr");
     expect(found?.answer.body).toMatchObject({ error: FALLBACK.en, harms: [] });
     expect(found?.listId).toBe("veg");
   });
 
-  it("never puts the term into the answer", () => {
-    const body = JSON.stringify(redirector.check("pineapple", "msc4228", undefined));
+  it("never puts the term into the answer", async () => {
+    const body = JSON.stringify(await redirector.check("pineapple", "msc4228", undefined));
     expect(body).not.toContain("pineapple");
   });
 
-  it("redirects nothing without term lists", () => {
+  it("redirects nothing without term lists", async () => {
     const none = new SearchRedirector({
-      terms: undefined,
+      texts: undefined,
       listTexts: new Map(),
       fallbackTexts: FALLBACK,
       defaultLanguage: "en",
     });
-    expect(none.check("pineapple", "msc4228", undefined)).toBeUndefined();
+    expect(await none.check("pineapple", "msc4228", undefined)).toEqual({
+      ok: true,
+      value: undefined,
+    });
     expect(safetyAnswer("msc4228", FALLBACK, [], undefined, "en").body).toMatchObject({
       error: "No results.",
     });
   });
 
-  it("reads the search term only where the spec puts it", () => {
+  it("reads the search term only where the spec puts it", async () => {
     expect(searchTermOf({ filter: { generic_search_term: "x" } })).toBe("x");
     expect(searchTermOf({ filter: { generic_search_term: "" } })).toBeUndefined();
     expect(searchTermOf({ filter: { generic_search_term: 7 } })).toBeUndefined();
     expect(searchTermOf({ generic_search_term: "x" })).toBeUndefined();
     expect(searchTermOf(undefined)).toBeUndefined();
+  });
+});
+
+describe("search term length", () => {
+  it("refuses a term over the limit before matching, counting code points", async () => {
+    let matched = 0;
+    const counting = new SearchRedirector({
+      texts: {
+        match: async (groups) => {
+          matched++;
+          return { ok: true, value: groups.map(() => ({ matched: false as const })) };
+        },
+      },
+      listTexts: new Map(),
+      fallbackTexts: FALLBACK,
+      defaultLanguage: "en",
+    });
+    const at = await counting.check("🍍".repeat(MAX_SEARCH_TERM_CHARS), "msc4228", undefined);
+    expect(at).toEqual({ ok: true, value: undefined });
+    expect(matched).toBe(1);
+    for (const term of ["a".repeat(MAX_SEARCH_TERM_CHARS + 1), "l1l1l1 ".repeat(9_362)]) {
+      expect(await counting.check(term, "msc4228", undefined)).toEqual({
+        ok: false,
+        error: "too_long",
+      });
+    }
+    expect(matched).toBe(1);
   });
 });

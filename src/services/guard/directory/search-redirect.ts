@@ -10,9 +10,30 @@
  * (permanent), what Synapse's proposed `safety_policy` relays. MSC4228 itself asks unstable
  * implementations to hold back its 403, hence the configurable style.
  */
-import type { TermMatcher } from "../../../core/text/index.js";
+import { err, ok, type Result } from "../../../core/result.js";
+import type { TermMatch } from "../../../core/text/index.js";
 import { MSC4176_MESSAGES, type WireAnswer } from "../gates/messages.js";
 import { pickLanguage } from "./language.js";
+import type { DirectoryTextMatcher, TextMatchFailure } from "./text-job.js";
+
+/**
+ * The longest search term checked, in characters (Unicode code points) after JSON
+ * decoding. Synapse sets no limit, but no one types a 256-character room search, and
+ * matching cost grows with the text: a longer term is refused before any matching
+ * (docs/directory.md, "Limits").
+ */
+export const MAX_SEARCH_TERM_CHARS = 256;
+
+/** Whether `term` has more than {@link MAX_SEARCH_TERM_CHARS} code points (stops early). */
+export function searchTermTooLong(term: string): boolean {
+  if (term.length <= MAX_SEARCH_TERM_CHARS) return false;
+  let count = 0;
+  for (const _ of term) if (++count > MAX_SEARCH_TERM_CHARS) return true;
+  return false;
+}
+
+/** Why a search term was not checked: too long, or the matcher threads could not take it. */
+export type SearchCheckFailure = "too_long" | TextMatchFailure;
 
 /** How a redirected search is answered. */
 export type SafetyStyle = "msc4228" | "msc4387";
@@ -55,7 +76,7 @@ export interface Redirect {
 /** What the redirector needs. */
 export interface SearchRedirectorDeps {
   /** Undefined when no term lists are configured: nothing is redirected. */
-  readonly terms: TermMatcher | undefined;
+  readonly texts: DirectoryTextMatcher | undefined;
   /** Each list's own help texts, by list id. */
   readonly listTexts: ReadonlyMap<string, Texts>;
   /** `guard.messages.search_redirected`, for lists without their own. */
@@ -67,14 +88,30 @@ export interface SearchRedirectorDeps {
 export class SearchRedirector {
   constructor(private readonly deps: SearchRedirectorDeps) {}
 
-  /** The redirect for `term`, or undefined when the search may run. */
-  check(
+  /**
+   * The redirect for `term`, or undefined when the search may run; a failure when the term
+   * is too long or could not be matched now (the caller refuses the search).
+   */
+  async check(
     term: string,
     style: SafetyStyle,
     acceptLanguage: string | undefined,
+  ): Promise<Result<Redirect | undefined, SearchCheckFailure>> {
+    if (searchTermTooLong(term)) return err("too_long");
+    if (this.deps.texts === undefined) return ok(undefined);
+    const matched = await this.deps.texts.match([[term]]);
+    if (!matched.ok) return matched;
+    const match = matched.value[0];
+    return ok(match === undefined ? undefined : this.redirectFor(match, style, acceptLanguage));
+  }
+
+  /** The redirect a match calls for, or undefined for no match. */
+  redirectFor(
+    match: TermMatch,
+    style: SafetyStyle,
+    acceptLanguage: string | undefined,
   ): Redirect | undefined {
-    const match = this.deps.terms?.match(term);
-    if (match === undefined || !match.matched) return undefined;
+    if (!match.matched) return undefined;
     const texts = this.deps.listTexts.get(match.listId) ?? this.deps.fallbackTexts;
     return {
       answer: safetyAnswer(style, texts, match.harms, acceptLanguage, this.deps.defaultLanguage),

@@ -6,6 +6,7 @@ import { createGuardMetrics } from "../metrics/guard-metrics.js";
 import { registerTextCheckRoute, writeGuardError } from "../routes.js";
 import { SearchRedirector } from "./search-redirect.js";
 import { TEXT_CHECK_PATH, TextCheck } from "./text-check.js";
+import { InlineTextMatcher } from "./text-pool.js";
 
 const KEY = "synthetic-text-check-key";
 const HELP = { en: "Synthetic help.", fr: "Aide synthétique." };
@@ -17,7 +18,9 @@ describe("POST /_policyserv/v1/check/text", () => {
   beforeEach(async () => {
     app = createHttpServer({ bodyLimit: 4096, writeError: writeGuardError });
     const redirector = new SearchRedirector({
-      terms: new TermMatcher([{ id: "fruit", harms: ["m.spam", "m.other"], terms: ["pineapple"] }]),
+      texts: new InlineTextMatcher(
+        new TermMatcher([{ id: "fruit", harms: ["m.spam", "m.other"], terms: ["pineapple"] }]),
+      ),
       listTexts: new Map([["fruit", HELP]]),
       fallbackTexts: { en: "x" },
       defaultLanguage: "en",

@@ -82,7 +82,7 @@ export function createGuardMetrics() {
     }),
     directoryRoomsFiltered: new Counter({
       name: "redlight_guard_directory_rooms_filtered_total",
-      help: "Rooms left out of directory pages, by reason (listed, room_terms, not_curated, unchecked, malformed).",
+      help: "Rooms left out of directory pages, by reason (listed, room_terms, text_budget, not_curated, unchecked, malformed).",
       labelNames: ["reason"] as const,
       registers,
     }),
