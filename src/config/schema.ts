@@ -98,10 +98,44 @@ const lookupSchema = z
           "1m",
           "Failed authentications per source address before it is throttled.",
         ),
+        directory: quota(
+          3000,
+          "1m",
+          "Room hashes per client in batch checks (the `directory` scope), on top of the client quota they also count against.",
+        ),
       })
       .prefault({})
       .describe(
         "Request quotas; see docs/abuse-controls.md for the reasoning behind the defaults.",
+      ),
+    check_enumeration: z
+      .strictObject({
+        window: duration("10m", "Batch checks of a client are judged per window of this length."),
+        min_new_hashes: z
+          .number()
+          .int()
+          .positive()
+          .default(100)
+          .describe("New hashes a window needs before its listed share is judged."),
+        listed_share: z
+          .number()
+          .positive()
+          .max(1)
+          .default(0.2)
+          .describe("Share of listed hashes among new ones above which the signal fires."),
+        new_hashes: z
+          .number()
+          .int()
+          .positive()
+          .max(200_000)
+          .default(10_000)
+          .describe(
+            "New hashes (not asked about in this or the previous window) in one window at which the signal fires; also sizes the in-memory filter.",
+          ),
+      })
+      .prefault({})
+      .describe(
+        "When a client's batch checks look like enumeration of the list: a metric and a warning (docs/abuse-controls.md).",
       ),
     sync_interval: duration(
       "2s",

@@ -3,6 +3,7 @@
  * freezes, match the room hash against the list, record hits. Every expected failure is an
  * ApiError value; routes.ts only translates to and from the wire.
  */
+import type { CheckEnumerationWatch } from "../../core/check-enumeration.js";
 import { apiError, type ApiError } from "../../core/errors.js";
 import type { FreezeRule } from "../../core/freeze.js";
 import { parseLjs4Hash, type Ljs4Hash } from "../../core/ids.js";
@@ -37,6 +38,8 @@ export interface Limiters {
   readonly client: SlidingWindowLimiter;
   readonly user: SlidingWindowLimiter;
   readonly badToken: SlidingWindowLimiter;
+  /** Room hashes of batch checks per client, on top of `client` (config `directory`). */
+  readonly directory: SlidingWindowLimiter;
 }
 
 /** Everything the lookup decision depends on. */
@@ -50,6 +53,8 @@ export interface LookupDeps {
   readonly metrics: LookupMetrics;
   readonly logger: Logger;
   readonly now: () => number;
+  /** Watches batch checks for signs of enumeration (docs/abuse-controls.md). */
+  readonly checkWatch: CheckEnumerationWatch;
 }
 
 /** Most hashes one batch check may ask about. */
@@ -57,6 +62,14 @@ export const MAX_BATCH = 100;
 
 const limited = (retryAfterMs: number, what: string) =>
   apiError(429, "M_LIMIT_EXCEEDED", `too many requests for this ${what}`, retryAfterMs);
+
+/** What each quota counts, for its 429's message. */
+const QUOTA_SUBJECT = {
+  client: "client",
+  user: "user",
+  bad_token: "address",
+  directory: "client's batch checks",
+} as const;
 
 /** A quota refusal is logged at most this often per (quota, client or address). */
 const REFUSAL_LOG_EVERY_MS = 60_000;
@@ -142,13 +155,15 @@ export class LookupService {
   /**
    * Redlight extension (docs/api.md, "Batch check"): which of up to 100 room hashes are
    * listed, for clients granted the `directory` scope (room directory filtering, rooms a
-   * user is already in). Never counts toward a freeze; every hash counts against the
-   * client's quota, so the check is no cheaper a way to enumerate the list.
+   * user is already in). Never counts toward a freeze, so it is accountable instead: every
+   * hash counts against the client's directory quota and its lookup quota, and every batch
+   * is counted in metrics, logged and audited with its counts (never its hashes), and
+   * watched for signs of enumeration.
    */
-  check(
+  async check(
     client: ActiveClient,
     body: Record<string, unknown>,
-  ): Result<ReadonlyMap<Ljs4Hash, ListMatch>, ApiError> {
+  ): Promise<Result<ReadonlyMap<Ljs4Hash, ListMatch>, ApiError>> {
     if (!client.scopes.has("directory")) {
       return err(apiError(403, "M_FORBIDDEN", "this client is not granted the directory scope"));
     }
@@ -166,16 +181,82 @@ export class LookupService {
       parsed.push(hash.value);
     }
     if (!this.deps.list.ready) return err(apiError(503, "M_UNKNOWN", "the list is not loaded yet"));
-    const quota = this.deps.limiters.client.consume(client.name, this.deps.now(), parsed.length);
-    if (!quota.allowed) {
-      return err(this.refused("client", client.name, undefined, quota.retryAfterMs));
-    }
+    const refusal = this.consumeCheckQuota(client.name, parsed.length);
+    if (refusal !== undefined) return err(refusal);
     const listed = new Map<Ljs4Hash, ListMatch>();
     for (const hash of parsed) {
       const match = this.deps.list.list.match(hash, client.effectiveTags);
       if (match) listed.set(hash, match);
     }
+    await this.account(client.name, parsed, listed);
     return ok(listed);
+  }
+
+  /**
+   * Both quotas a batch check spends, all or nothing: the directory quota bounds what the
+   * non-counting check may take, the client quota what the client learns in all.
+   */
+  private consumeCheckQuota(client: string, cost: number): ApiError | undefined {
+    const { limiters, now } = this.deps;
+    const at = now();
+    const directory = limiters.directory.check(client, at, cost);
+    if (!directory.allowed) {
+      return this.refused("directory", client, undefined, directory.retryAfterMs);
+    }
+    const perClient = limiters.client.check(client, at, cost);
+    if (!perClient.allowed)
+      return this.refused("client", client, undefined, perClient.retryAfterMs);
+    limiters.directory.consume(client, at, cost);
+    limiters.client.consume(client, at, cost);
+    return undefined;
+  }
+
+  /**
+   * A batch check answered: counted, logged and audited by client with the number of hashes
+   * and of listed ones — never a hash, which would put the list into logs and database —
+   * and watched for enumeration. A database fault does not withhold the answer (the log
+   * line and metrics still record it); it is logged and counted.
+   */
+  private async account(
+    client: string,
+    asked: readonly Ljs4Hash[],
+    listed: ReadonlyMap<Ljs4Hash, ListMatch>,
+  ): Promise<void> {
+    const { storage, metrics, logger, checkWatch, now } = this.deps;
+    const at = now();
+    metrics.checkHashes.inc({ client }, asked.length);
+    metrics.checkListed.inc({ client }, listed.size);
+    logger.info({ client, hashes: asked.length, listed: listed.size }, "batch check");
+    const seen = checkWatch.observe(client, at, [...new Set(asked)], new Set(listed.keys()));
+    let suspected: { reasons: string[]; window: Record<string, number> } | undefined;
+    if (seen.fired.length > 0) {
+      const { windowStart, hashes, listed: listedInWindow, newHashes, newListed } = seen.counts;
+      const window = {
+        since: windowStart,
+        hashes,
+        listed: listedInWindow,
+        new_hashes: newHashes,
+        new_listed: newListed,
+      };
+      for (const reason of seen.fired) metrics.checkEnumerationSuspected.inc({ client, reason });
+      logger.warn(
+        { client, reasons: seen.fired, ...window },
+        "batch checks of this client look like enumeration of the list",
+      );
+      suspected = { reasons: [...seen.fired], window };
+    }
+    try {
+      await storage.recordCheck({
+        client,
+        at,
+        hashes: asked.length,
+        listed: listed.size,
+        ...(suspected === undefined ? {} : { suspected }),
+      });
+    } catch (e) {
+      metrics.storageErrors.inc({ operation: "record_check" });
+      logger.error({ err: { message: (e as Error).message } }, "auditing a batch check failed");
+    }
   }
 
   /** Lifts a freeze of one of this client's pseudonyms. */
@@ -208,7 +289,7 @@ export class LookupService {
    * without flooding the log (issue #6, enumeration).
    */
   private refused(
-    quota: "client" | "user" | "bad_token",
+    quota: "client" | "user" | "bad_token" | "directory",
     client: string | undefined,
     address: string | undefined,
     retryAfterMs: number,
@@ -224,7 +305,7 @@ export class LookupService {
       const who = client === undefined ? { address } : { client };
       logger.warn({ quota, ...who, retry_after_ms: retryAfterMs }, "quota exceeded");
     }
-    return limited(retryAfterMs, quota === "bad_token" ? "address" : quota);
+    return limited(retryAfterMs, QUOTA_SUBJECT[quota]);
   }
 
   /**

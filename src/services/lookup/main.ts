@@ -3,6 +3,7 @@
  * it. No decisions live here.
  */
 import { durationMs, type Config } from "../../config/schema.js";
+import { CheckEnumerationWatch } from "../../core/check-enumeration.js";
 import { SlidingWindowLimiter } from "../../core/rate-limit.js";
 import { createHttpServer } from "../../http/fastify.js";
 import { listenOn } from "../../http/listen.js";
@@ -77,13 +78,15 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
     client: new SlidingWindowLimiter(quota(cfg.rate_limits.client)),
     user: new SlidingWindowLimiter(quota(cfg.rate_limits.user)),
     badToken: new SlidingWindowLimiter(quota(cfg.rate_limits.bad_token)),
+    directory: new SlidingWindowLimiter(quota(cfg.rate_limits.directory)),
   };
   const sync = new StateSync({
     storage,
     clients,
     freezes,
     limiters,
-    shareEveryKey: ["client"],
+    // One key per client each: shared exactly, like the client quota.
+    shareEveryKey: ["client", "directory"],
     metrics,
     logger,
     now,
@@ -104,6 +107,12 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
     metrics,
     logger,
     now,
+    checkWatch: new CheckEnumerationWatch({
+      windowMs: durationMs(cfg.check_enumeration.window),
+      minNewHashes: cfg.check_enumeration.min_new_hashes,
+      listedShare: cfg.check_enumeration.listed_share,
+      newHashes: cfg.check_enumeration.new_hashes,
+    }),
   });
 
   await sync.syncOnce();

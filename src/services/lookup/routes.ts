@@ -109,12 +109,17 @@ export function registerLookupRoutes(
   rejectOtherMethods(app, UNFREEZE, ["POST"], writeLjs4Error);
 
   app.post(CHECK, { bodyLimit: CHECK_BODY_LIMIT }, async (request, reply) => {
+    const fail = (e: ApiError) => {
+      metrics.checks.inc({ outcome: outcomeOf(e) });
+      return writeLjs4Error(reply, e);
+    };
     const body = jsonObjectBody(request.body);
-    if (!body.ok) return writeLjs4Error(reply, notJson(body.error));
+    if (!body.ok) return fail(notJson(body.error));
     const client = service.authenticate(callerOf(request), body.value);
-    if (!client.ok) return writeLjs4Error(reply, client.error);
-    const listed = service.check(client.value, body.value);
-    if (!listed.ok) return writeLjs4Error(reply, listed.error);
+    if (!client.ok) return fail(client.error);
+    const listed = await service.check(client.value, body.value);
+    if (!listed.ok) return fail(listed.error);
+    metrics.checks.inc({ outcome: "checked" });
     const out: Record<string, { report_id: string; tags: readonly string[] }> = {};
     for (const [hash, match] of listed.value)
       out[hash] = { report_id: match.reportId, tags: match.tags };
