@@ -9,7 +9,7 @@ import { guardSchema } from "./guard-schema.js";
 
 export { durationMs } from "./fields.js";
 
-const quota = (requests: number, per: string, description: string) =>
+const quota = (requests: number, per: string, description: string, unit = "Requests") =>
   z
     .strictObject({
       requests: z
@@ -17,7 +17,7 @@ const quota = (requests: number, per: string, description: string) =>
         .int()
         .positive()
         .default(requests)
-        .describe("Requests allowed per window."),
+        .describe(`${unit} allowed per window.`),
       per: duration(per, "Length of the window."),
     })
     .prefault({})
@@ -99,9 +99,10 @@ const lookupSchema = z
           "Failed authentications per source address before it is throttled.",
         ),
         directory: quota(
-          3000,
+          3600,
           "1m",
           "Room hashes per client in batch checks (the `directory` scope), on top of the client quota they also count against.",
+          "Room hashes",
         ),
       })
       .prefault({})
