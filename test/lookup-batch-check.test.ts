@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { ljs4Hash } from "../src/core/hash.js";
 import type { RoomId } from "../src/core/ids.js";
@@ -124,6 +125,25 @@ describe("batch check accounting", () => {
     expect(await metric(f, 'redlight_checks_total{outcome="forbidden"}')).toBe(1);
     expect(await metric(f, 'redlight_checks_total{outcome="bad_request"}')).toBe(1);
     expect(await metric(f, 'redlight_checks_total{outcome="checked"}')).toBe(0);
+  });
+});
+
+describe("a database fault", () => {
+  it("still answers a batch check whose audit record cannot be written, and counts the fault", async () => {
+    const f = await start();
+    const other = new Database(join(f.dir, "redlight.db"));
+    other.exec("BEGIN EXCLUSIVE");
+    try {
+      const r = await check(f, probe());
+      expect(r.status).toBe(200);
+      expect(Object.keys(((await r.json()) as { listed: object }).listed)).toHaveLength(90);
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    expect(await metric(f, 'redlight_storage_errors_total{operation="record_check"}')).toBe(1);
+    expect(await metric(f, 'redlight_check_hashes_total{client="hs1"}')).toBe(100);
+    expect(readLog(f)).toContain("auditing a batch check failed");
   });
 });
 
