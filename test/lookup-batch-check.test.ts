@@ -269,7 +269,8 @@ describe("enumeration signal", () => {
     // Asking the same rooms again is no sign.
     for (let n = 0; n < 2; n++) expect((await check(f, batch(n))).status).toBe(200);
     expect(await metric(f, series)).toBe(0);
-    expect((await check(f, batch(2))).status).toBe(200);
+    // Past the threshold with room to spare: the filter may take a rare new room for seen.
+    for (let n = 2; n < 4; n++) expect((await check(f, batch(n))).status).toBe(200);
     expect(await metric(f, series)).toBe(1);
   });
 });

@@ -10,8 +10,8 @@
  *   (verdicts cached by the guard, the same rooms shown again and again) keeps small.
  *
  * "Lately" is the current and the previous window, remembered in two small Bloom filters
- * per client: no hash is stored, memory is fixed, and a false "seen" (about 1 % at the
- * filter's capacity) only makes the signal a little less eager. The filter positions are
+ * per client: no hash is stored, memory is fixed, and a false "seen" (rare below twice the
+ * `newHashes` threshold, which sizes the filters) only makes the signal a little less eager. The filter positions are
  * seeded with a per-process random value: a caller never sees the filter and does not know
  * the seed, so it cannot craft hashes that fill the bits its later probes would use.
  * Pure: the caller passes the time.
@@ -48,7 +48,7 @@ export interface Observation {
   readonly fired: readonly EnumerationReason[];
 }
 
-/** Bits per expected entry for about 1 % false positives with {@link PROBES} probes. */
+/** Bits per entry for about 1 % false positives with {@link PROBES} probes when full. */
 const BITS_PER_ENTRY = 9.6;
 const PROBES = 7;
 
@@ -89,8 +89,10 @@ export class CheckEnumerationWatch {
     seed: Buffer = randomBytes(8),
   ) {
     this.seeds = [seed.readUInt32LE(0), seed.readUInt32LE(4)];
-    // A power of two of at least 32 bits, so a position is a masked 32-bit word.
-    const wanted = Math.max(32, Math.ceil(thresholds.newHashes * BITS_PER_ENTRY));
+    // Room for twice the threshold, so that a false "seen" stays rare (under 0.01 %) until
+    // the count reaches it; a power of two of at least 32 bits, so a position is a masked
+    // 32-bit word.
+    const wanted = Math.max(32, Math.ceil(2 * thresholds.newHashes * BITS_PER_ENTRY));
     this.mask = 2 ** Math.ceil(Math.log2(wanted)) - 1;
   }
 
@@ -152,11 +154,13 @@ export class CheckEnumerationWatch {
   /**
    * The filter positions of `hash`: two seeded 32-bit hashes combined as h1 + i·h2
    * (Kirsch–Mitzenmacher double hashing). An HMAC per hash cost 5 µs, half a millisecond
-   * per batch; this costs well under one.
+   * per batch of 100; this costs under 1 µs.
    */
   private positions(hash: string): Uint32Array {
     const h1 = seededHash(hash, this.seeds[0]);
-    const h2 = seededHash(hash, this.seeds[1]) | 1;
+    // The second hash from the first (one pass over the text): two hashes then collide only
+    // when the first does, one time in 2³², far below the filter's own false "seen".
+    const h2 = finalise(h1 ^ this.seeds[1]) | 1;
     const out = this.scratch; // reused: read before the next call
     for (let i = 0; i < PROBES; i++) out[i] = (h1 + Math.imul(i, h2)) & this.mask;
     return out;
@@ -167,6 +171,12 @@ export class CheckEnumerationWatch {
 function seededHash(text: string, seed: number): number {
   let h = seed;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return finalise(h);
+}
+
+/** MurmurHash3's 32-bit finaliser. */
+function finalise(x: number): number {
+  let h = x;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
