@@ -261,16 +261,25 @@ describe("enumeration signal", () => {
     expect(readLog(f)).not.toContain("look like enumeration");
   });
 
-  it("fires on many never-seen hashes at the configured threshold", async () => {
-    const f = await start({ lookup: { check_enumeration: { new_hashes: 300 } } });
+  it("fires on many never-seen hashes at the configured threshold, after a first sweep", async () => {
+    const windowMs = 4000;
+    const f = await start({
+      lookup: { check_enumeration: { new_hashes: 300, window: `${windowMs}ms` } },
+    });
     const batch = (n: number) => Array.from({ length: 100 }, (_, i) => cleanRoom(n * 100 + i));
     const series = 'redlight_check_enumeration_suspected_total{client="hs1",reason="new_hashes"}';
-    for (let n = 0; n < 2; n++) expect((await check(f, batch(n))).status).toBe(200);
-    // Asking the same rooms again is no sign.
-    for (let n = 0; n < 2; n++) expect((await check(f, batch(n))).status).toBe(200);
+    // The first window the service sees of a client is a first sweep: not judged.
+    for (let n = 0; n < 4; n++) expect((await check(f, batch(n))).status).toBe(200);
     expect(await metric(f, series)).toBe(0);
-    // Past the threshold with room to spare: the filter may take a rare new room for seen.
-    for (let n = 2; n < 4; n++) expect((await check(f, batch(n))).status).toBe(200);
+    // Into the next window: a wait on the clock, at most one window long.
+    const next = (Math.floor(Date.now() / windowMs) + 1) * windowMs;
+    while (Date.now() < next) await new Promise((done) => setTimeout(done, 20));
+    // Asking the same rooms again is no sign.
+    for (let n = 0; n < 4; n++) expect((await check(f, batch(n))).status).toBe(200);
+    expect(await metric(f, series)).toBe(0);
+    // 400 rooms never asked before: past the threshold with room to spare (the filter may
+    // take a rare new room for one seen).
+    for (let n = 4; n < 8; n++) expect((await check(f, batch(n))).status).toBe(200);
     expect(await metric(f, series)).toBe(1);
   });
 });

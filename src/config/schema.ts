@@ -131,7 +131,7 @@ const lookupSchema = z
           .max(200_000)
           .default(10_000)
           .describe(
-            "New hashes (not asked about in this or the previous window) in one window at which the signal fires; also sizes the in-memory filter.",
+            "New hashes (not asked in this window or the client's last one) in one window at which the signal fires, from a client's second window on; also sizes the in-memory filters.",
           ),
       })
       .prefault({})

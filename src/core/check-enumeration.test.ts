@@ -65,17 +65,23 @@ describe("CheckEnumerationWatch", () => {
     expect(fired).toEqual(["listed_share"]);
   });
 
-  it("fires on many new hashes, and forgets after two windows", () => {
+  it("fires on many new hashes after the first window, which is only a first sweep", () => {
     const watch = new CheckEnumerationWatch({ ...T, newHashes: 1_000 }, SEED);
-    let fired: string[] = [];
-    for (let i = 0; i < 1_100; i += 100)
-      fired = fired.concat(watch.observe("hs1", 0, batch("g", i, 100), new Set()).fired);
-    expect(fired).toEqual(["new_hashes"]);
+    const sweep = (at: number, prefix: string) => {
+      let fired: string[] = [];
+      for (let i = 0; i < 1_100; i += 100)
+        fired = fired.concat(watch.observe("hs1", at, batch(prefix, i, 100), new Set()).fired);
+      return fired;
+    };
+    // The first window this process sees: everything is new, nothing to judge against.
+    expect(sweep(0, "g")).toEqual([]);
     // The next window remembers the last one: the same hashes are not new.
     const again = watch.observe("hs1", T.windowMs, batch("g", 0, 100), new Set());
     expect(again.counts).toMatchObject({ hashes: 100, newHashes: 0 });
-    // Two windows on, they are new again.
-    const later = watch.observe("hs1", 3 * T.windowMs, batch("g", 0, 100), new Set());
-    expect(later.counts.newHashes).toBe(100);
+    // Long after, the last active window is still remembered: an idle directory is no sign.
+    const later = watch.observe("hs1", 10 * T.windowMs, batch("g", 0, 100), new Set());
+    expect(later.counts).toMatchObject({ hashes: 100, newHashes: 0 });
+    // A window of 1,100 rooms it never asked about fires.
+    expect(sweep(11 * T.windowMs, "h")).toEqual(["new_hashes"]);
   });
 });

@@ -9,11 +9,13 @@
  * - **new hashes**: how many different rooms the client asks about, which a directory
  *   (verdicts cached by the guard, the same rooms shown again and again) keeps small.
  *
- * "Lately" is the current and the previous window, remembered in two small Bloom filters
- * per client: no hash is stored, memory is fixed, and a false "seen" (rare below twice the
- * `newHashes` threshold, which sizes the filters) only makes the signal a little less eager. The filter positions are
- * seeded with a per-process random value: a caller never sees the filter and does not know
- * the seed, so it cannot craft hashes that fill the bits its later probes would use.
+ * "Lately" is the current window and the client's last window with batch checks (however
+ * long ago: a directory idle overnight shows the same rooms in the morning), remembered in
+ * two small Bloom filters per client: no hash is stored, memory is fixed, and a false
+ * "seen" (rare below twice the `newHashes` threshold, which sizes the filters) only makes
+ * the signal a little less eager. The filter positions are seeded with a per-process
+ * random value: a caller never sees the filter and does not know the seed, so it cannot
+ * craft hashes that fill the bits its later probes would use.
  * Pure: the caller passes the time.
  */
 import { randomBytes } from "node:crypto";
@@ -113,8 +115,10 @@ export class CheckEnumerationWatch {
       total++;
       if (isListed) listedCount++;
       const positions = this.positions(hash);
-      if (state.current.has(positions) || state.previous?.has(positions) === true) continue;
+      if (state.current.has(positions)) continue;
+      // Remembered in this window too, so the next one still knows it.
       state.current.add(positions);
+      if (state.previous?.has(positions) === true) continue;
       newHashes++;
       if (isListed) newListed++;
     }
@@ -127,7 +131,9 @@ export class CheckEnumerationWatch {
       fired.push(reason);
     };
     if (newHashes >= t.minNewHashes && newListed / newHashes > t.listedShare) fire("listed_share");
-    if (newHashes >= t.newHashes) fire("new_hashes");
+    // The first window this process sees of a client has nothing to compare with: all of
+    // it is new (a directory's first sweep), so only later windows are judged for it.
+    if (state.previous !== undefined && newHashes >= t.newHashes) fire("new_hashes");
     return { counts: state.counts, fired };
   }
 
@@ -140,11 +146,8 @@ export class CheckEnumerationWatch {
     const fresh: ClientWindow = {
       counts: { windowStart, hashes: 0, listed: 0, newHashes: 0, newListed: 0 },
       current: new SeenFilter(this.mask),
-      // The window just ended is remembered; an older one is forgotten.
-      previous:
-        state !== undefined && state.counts.windowStart === windowStart - windowMs
-          ? state.current
-          : undefined,
+      // The client's last window is remembered, the one before it forgotten.
+      previous: state?.current,
       fired: new Set(),
     };
     this.clients.set(client, fresh);
