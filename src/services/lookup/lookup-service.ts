@@ -3,7 +3,6 @@
  * freezes, match the room hash against the list, record hits. Every expected failure is an
  * ApiError value; routes.ts only translates to and from the wire.
  */
-import type { CheckEnumerationWatch } from "../../core/check-enumeration.js";
 import { apiError, type ApiError } from "../../core/errors.js";
 import type { FreezeRule } from "../../core/freeze.js";
 import { parseLjs4Hash, type Ljs4Hash } from "../../core/ids.js";
@@ -13,6 +12,7 @@ import { err, ok, type Result } from "../../core/result.js";
 import type { Logger } from "../../observability/logger.js";
 import type { Storage } from "../../storage/storage.js";
 import type { ListHolder } from "../../list/list-holder.js";
+import type { CheckAccounting } from "./check-accounting.js";
 import type { ActiveClient, ClientRegistry } from "./client-registry.js";
 import type { FreezeCache } from "./freeze-cache.js";
 import type { LookupMetrics } from "./metrics.js";
@@ -53,8 +53,8 @@ export interface LookupDeps {
   readonly metrics: LookupMetrics;
   readonly logger: Logger;
   readonly now: () => number;
-  /** Watches batch checks for signs of enumeration (docs/abuse-controls.md). */
-  readonly checkWatch: CheckEnumerationWatch;
+  /** Counts, logs, audits and watches answered batch checks. */
+  readonly checkAccounting: CheckAccounting;
 }
 
 /** Most hashes one batch check may ask about. */
@@ -188,7 +188,7 @@ export class LookupService {
       const match = this.deps.list.list.match(hash, client.effectiveTags);
       if (match) listed.set(hash, match);
     }
-    await this.account(client.name, parsed, listed);
+    await this.deps.checkAccounting.record(client.name, parsed, listed);
     return ok(listed);
   }
 
@@ -209,54 +209,6 @@ export class LookupService {
     limiters.directory.consume(client, at, cost);
     limiters.client.consume(client, at, cost);
     return undefined;
-  }
-
-  /**
-   * A batch check answered: counted, logged and audited by client with the number of hashes
-   * and of listed ones — never a hash, which would put the list into logs and database —
-   * and watched for enumeration. A database fault does not withhold the answer (the log
-   * line and metrics still record it); it is logged and counted.
-   */
-  private async account(
-    client: string,
-    asked: readonly Ljs4Hash[],
-    listed: ReadonlyMap<Ljs4Hash, ListMatch>,
-  ): Promise<void> {
-    const { storage, metrics, logger, checkWatch, now } = this.deps;
-    const at = now();
-    metrics.checkHashes.inc({ client }, asked.length);
-    metrics.checkListed.inc({ client }, listed.size);
-    logger.info({ client, hashes: asked.length, listed: listed.size }, "batch check");
-    const seen = checkWatch.observe(client, at, [...new Set(asked)], new Set(listed.keys()));
-    let suspected: { reasons: string[]; window: Record<string, number> } | undefined;
-    if (seen.fired.length > 0) {
-      const { windowStart, hashes, listed: listedInWindow, newHashes, newListed } = seen.counts;
-      const window = {
-        since: windowStart,
-        hashes,
-        listed: listedInWindow,
-        new_hashes: newHashes,
-        new_listed: newListed,
-      };
-      for (const reason of seen.fired) metrics.checkEnumerationSuspected.inc({ client, reason });
-      logger.warn(
-        { client, reasons: seen.fired, ...window },
-        "batch checks of this client look like enumeration of the list",
-      );
-      suspected = { reasons: [...seen.fired], window };
-    }
-    try {
-      await storage.recordCheck({
-        client,
-        at,
-        hashes: asked.length,
-        listed: listed.size,
-        ...(suspected === undefined ? {} : { suspected }),
-      });
-    } catch (e) {
-      metrics.storageErrors.inc({ operation: "record_check" });
-      logger.error({ err: { message: (e as Error).message } }, "auditing a batch check failed");
-    }
   }
 
   /** Lifts a freeze of one of this client's pseudonyms. */

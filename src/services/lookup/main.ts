@@ -12,6 +12,7 @@ import { listSource } from "../../list/sources.js";
 import { backgroundRunner } from "../../observability/background.js";
 import type { Logger } from "../../observability/logger.js";
 import { openStorage } from "../../storage/open.js";
+import { CheckAccounting } from "./check-accounting.js";
 import { ClientRegistry } from "./client-registry.js";
 import { FreezeCache } from "./freeze-cache.js";
 import { LookupService } from "./lookup-service.js";
@@ -107,11 +108,17 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
     metrics,
     logger,
     now,
-    checkWatch: new CheckEnumerationWatch({
-      windowMs: durationMs(cfg.check_enumeration.window),
-      minNewHashes: cfg.check_enumeration.min_new_hashes,
-      listedShare: cfg.check_enumeration.listed_share,
-      newHashes: cfg.check_enumeration.new_hashes,
+    checkAccounting: new CheckAccounting({
+      storage,
+      watch: new CheckEnumerationWatch({
+        windowMs: durationMs(cfg.check_enumeration.window),
+        minNewHashes: cfg.check_enumeration.min_new_hashes,
+        listedShare: cfg.check_enumeration.listed_share,
+        newHashes: cfg.check_enumeration.new_hashes,
+      }),
+      metrics,
+      logger,
+      now,
     }),
   });
 
