@@ -67,7 +67,7 @@ export async function startLookupProcess(options: LookupProcessOptions): Promise
         filtered_tags: ["csam"],
         sources: [{ file: "./list.json.enc", encryption_key_file: "./list.key", refresh: "1h" }],
         freeze: { threshold: 1_000_000_000 },
-        rate_limits: { client: UNLIMITED, user: UNLIMITED },
+        rate_limits: { client: UNLIMITED, user: UNLIMITED, directory: UNLIMITED },
       },
     }),
   );

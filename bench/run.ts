@@ -5,9 +5,9 @@
  * and regenerates the table in docs/benchmarks.md.
  *
  *   --quick            shorter runs, one round: a smoke test of the numbers
- *   --only a,b         only scenarios whose id starts with one of these (lookup, list, reload,
- *                      guard, directory, term, directory-attack); results are written, the
- *                      docs left alone
+ *   --only a,b         only scenarios whose id starts with one of these (lookup, batch, list,
+ *                      reload, guard, directory, term, directory-attack); results are written,
+ *                      the docs left alone
  *   --profile          run service processes with --cpu-prof (profiles kept in the work dir;
  *                      summarise with bench/profile-summary.ts)
  *   --keep             keep the work dir (configs, logs, databases) for inspection
@@ -28,6 +28,7 @@ import {
   type BenchRun,
   type ScenarioResult,
 } from "./report.js";
+import { batchCheckScenario } from "./scenarios/batch-check.js";
 import { guardScenario } from "./scenarios/guard.js";
 import { listScaleScenario, reloadScenario } from "./scenarios/list-scale.js";
 import { lookupScenario } from "./scenarios/lookup.js";
@@ -50,6 +51,7 @@ const SCENARIOS: readonly Scenario[] = [
     title: "1. lookup, PostgreSQL",
     run: (ctx) => withPostgres(() => lookupScenario(ctx, "postgres")),
   },
+  { id: "batch-check", title: "1b. batch check, SQLite", run: batchCheckScenario },
   { id: "list-scale", title: "2. list scale", run: listScaleScenario },
   { id: "reload-under-load", title: "2. reload under load", run: reloadScenario },
   { id: "guard-join", title: "3. guard join decision", run: guardScenario },

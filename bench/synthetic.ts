@@ -80,3 +80,22 @@ export function lookupBodies(rooms: number, size = POOL_SIZE, seed = 1): Buffer[
   }
   return bodies;
 }
+
+/**
+ * Batch check bodies as a directory sends them: 100 room hashes each, {@link HIT_SHARE} of
+ * them listed rooms with a filtered tag, the rest rooms that are not listed.
+ */
+export function checkBodies(rooms: number, size = 500, seed = 2): Buffer[] {
+  const random = seededRandom(seed);
+  const bodies: Buffer[] = [];
+  for (let i = 0; i < size; i++) {
+    const hashes = Array.from({ length: 100 }, (_, j) => {
+      if (j >= 100 * HIT_SHARE) return ljs4Hash(`!unlisted-${i}-${j}:example.org`);
+      let n = 1 + Math.floor(random() * rooms);
+      if (!filteredRoom(n)) n = n > 1 ? n - 1 : 1;
+      return ljs4Hash(syntheticRoomId(n));
+    });
+    bodies.push(Buffer.from(JSON.stringify({ room_id_hashes: hashes })));
+  }
+  return bodies;
+}

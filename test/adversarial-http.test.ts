@@ -41,7 +41,14 @@ beforeAll(async () => {
     rooms: 20,
     clients: [{ name: "hs1", scopes: ["directory"] }, { name: "plain" }],
     // Quotas out of the way so that the fuzzer reaches every decision behind them.
-    lookup: { rate_limits: { client: UNLIMITED, user: UNLIMITED, bad_token: UNLIMITED } },
+    lookup: {
+      rate_limits: {
+        client: UNLIMITED,
+        user: UNLIMITED,
+        bad_token: UNLIMITED,
+        directory: UNLIMITED,
+      },
+    },
   });
   token = fx.tokens.hs1 as string;
   real = realHashes(20);

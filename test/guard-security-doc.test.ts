@@ -25,9 +25,9 @@ function testFiles(dir: string): string[] {
 const files = [...testFiles(join(ROOT, "src")), ...testFiles(join(ROOT, "test"))];
 
 /** Every `file › title` reference, with `…` resolved to the file named before it. */
-function references(): { file: string; title: string }[] {
+function references(text = section): { file: string; title: string }[] {
   const out: { file: string; title: string }[] = [];
-  for (const line of section.split("\n").filter((l) => l.startsWith("|"))) {
+  for (const line of text.split("\n").filter((l) => l.startsWith("|"))) {
     let previous: string | undefined;
     for (const [, span] of line.matchAll(/`([^`]+)`/g)) {
       const m = /^(\S+\.test\.ts|…) › (.+)$/.exec(span ?? "");
@@ -57,5 +57,25 @@ describe("docs/security.md, the guard's half", () => {
     // The title up to the first ellipsis appears as written in the test file.
     const start = title.split("…")[0]!.trim();
     expect(source.includes(start), `"${start}" in ${file}`).toBe(true);
+  });
+});
+
+/** The lookup service's half is held to the same rule (its batch check promises above all). */
+describe("docs/security.md, the lookup service's half", () => {
+  const half = doc.slice(
+    doc.indexOf("## The list provider"),
+    doc.indexOf("## The guard and the room directory guard"),
+  );
+  const refs = references(half);
+
+  it("backs the batch check's promises with tests", () => {
+    expect(refs.filter((r) => r.file === "lookup-batch-check.test.ts").length).toBeGreaterThan(4);
+  });
+
+  it.each(refs.map((r) => [r.file, r.title]))("%s › %s exists", (file, title) => {
+    const found = files.filter((f) => f.endsWith(`/${file}`));
+    expect(found, `${file} exists`).toHaveLength(1);
+    const start = title.split("…")[0]!.trim();
+    expect(readFileSync(found[0]!, "utf8").includes(start), `"${start}" in ${file}`).toBe(true);
   });
 });

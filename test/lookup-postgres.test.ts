@@ -3,6 +3,7 @@
  * database sharing freezes and quotas ("two lookup processes on one database").
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ljs4Hash } from "../src/core/hash.js";
 import { PostgresStorage } from "../src/storage/postgres.js";
 import { describeStorageContract } from "./contracts/storage.contract.js";
 import {
@@ -46,8 +47,15 @@ describe("two lookup processes on one database", () => {
 
   beforeAll(async () => {
     const database = await pgServer.createDatabase();
-    const lookup = { rate_limits: { user: { requests: 10, per: "1m" } }, sync_interval: "100ms" };
-    a = await startLookupFixture({ database, lookup });
+    const lookup = {
+      rate_limits: { user: { requests: 10, per: "1m" }, directory: { requests: 150, per: "1m" } },
+      sync_interval: "100ms",
+    };
+    a = await startLookupFixture({
+      database,
+      lookup,
+      clients: [{ name: "hs1", scopes: ["directory"] }],
+    });
     token = a.tokens.hs1 as string;
     // The second process shares the clients table: reuse a's client instead of adding one.
     b = await startLookupFixture({ database, lookup, clients: [] });
@@ -80,5 +88,30 @@ describe("two lookup processes on one database", () => {
     // 10 per minute in all: b may serve only about 4 more.
     expect(statuses.filter((s) => s === 204).length).toBeLessThanOrEqual(5);
     expect(statuses).toContain(429);
+  });
+
+  it("share the directory quota: batch checks on both processes add up", async () => {
+    const check = (f: LookupFixture, rooms: string[]) =>
+      f.request("/_matrix/loj/v1/check", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify({ room_id_hashes: rooms.map(ljs4Hash) }),
+      });
+    const rooms = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => cleanRoom(1000 + from + i));
+    expect((await check(a, rooms(0, 100))).status).toBe(200);
+    expect((await check(a, rooms(100, 40))).status).toBe(200);
+    // b alone would serve 150 hashes; once it learns a's 140 it serves about 10 more.
+    let served = 0;
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const r = await check(b, rooms(200 + served, 1));
+      if (r.status === 429) break;
+      expect(r.status).toBe(200);
+      served++;
+      if (Date.now() > deadline) throw new Error("b never learned a's batch checks");
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    expect(served).toBeLessThan(100);
   });
 });

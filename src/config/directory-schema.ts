@@ -151,7 +151,7 @@ export const directorySchema = z
       .min(100)
       .default(3_000)
       .describe(
-        "Most room hashes the directory asks the lookup service per minute (they count against the client quota joins use too); beyond it rooms count as unchecked.",
+        "Most room hashes the directory asks the lookup service per minute (they count against its directory quota, 3,600 a minute by default, and the client quota joins use too); beyond it rooms count as unchecked.",
       ),
     stale_verdict_ttl: duration(
       "24h",

@@ -9,7 +9,7 @@ import { guardSchema } from "./guard-schema.js";
 
 export { durationMs } from "./fields.js";
 
-const quota = (requests: number, per: string, description: string) =>
+const quota = (requests: number, per: string, description: string, unit = "Requests") =>
   z
     .strictObject({
       requests: z
@@ -17,7 +17,7 @@ const quota = (requests: number, per: string, description: string) =>
         .int()
         .positive()
         .default(requests)
-        .describe("Requests allowed per window."),
+        .describe(`${unit} allowed per window.`),
       per: duration(per, "Length of the window."),
     })
     .prefault({})
@@ -98,10 +98,45 @@ const lookupSchema = z
           "1m",
           "Failed authentications per source address before it is throttled.",
         ),
+        directory: quota(
+          3600,
+          "1m",
+          "Room hashes per client in batch checks (the `directory` scope), on top of the client quota they also count against.",
+          "Room hashes",
+        ),
       })
       .prefault({})
       .describe(
         "Request quotas; see docs/abuse-controls.md for the reasoning behind the defaults.",
+      ),
+    check_enumeration: z
+      .strictObject({
+        window: duration("10m", "Batch checks of a client are judged per window of this length."),
+        min_new_hashes: z
+          .number()
+          .int()
+          .positive()
+          .default(100)
+          .describe("New hashes a window needs before its listed share is judged."),
+        listed_share: z
+          .number()
+          .positive()
+          .max(1)
+          .default(0.2)
+          .describe("Share of listed hashes among new ones above which the signal fires."),
+        new_hashes: z
+          .number()
+          .int()
+          .positive()
+          .max(200_000)
+          .default(10_000)
+          .describe(
+            "New hashes (not asked in this window or the client's last one) in one window at which the signal fires, from a client's second window on; also sizes the in-memory filters.",
+          ),
+      })
+      .prefault({})
+      .describe(
+        "When a client's batch checks look like enumeration of the list: a metric and a warning (docs/abuse-controls.md).",
       ),
     sync_interval: duration(
       "2s",

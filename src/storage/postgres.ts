@@ -8,10 +8,11 @@ import pg from "pg";
 import { assessHit, type FreezeRule } from "../core/freeze.js";
 import type { QuotaDelta } from "../core/rate-limit.js";
 import { migrate, type MigrationTarget } from "./migrations.js";
-import { clientFromRow, type ClientRow } from "./rows.js";
+import { checkAuditEvents, clientFromRow, type ClientRow } from "./rows.js";
 import {
   quotaTotalKey,
   type AuditEvent,
+  type BatchCheck,
   type ClientRecord,
   type FreezeRecord,
   type Hit,
@@ -215,6 +216,27 @@ export class PostgresStorage implements Storage {
     } finally {
       c.release();
     }
+  }
+
+  /** One statement, one round trip: a single multi-row INSERT is atomic by itself. */
+  async recordCheck(check: BatchCheck): Promise<void> {
+    const events = checkAuditEvents(check);
+    const params: unknown[] = [];
+    const rows = events.map((event) => {
+      const n = params.push(
+        randomUUID(),
+        event.at,
+        event.kind,
+        event.client,
+        event.subject,
+        event.detail === null ? null : JSON.stringify(event.detail),
+      );
+      return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
+    });
+    await this.pool.query(
+      `INSERT INTO audit_events (id, at, kind, client, subject, detail) VALUES ${rows.join(", ")}`,
+      params,
+    );
   }
 
   async listFreezes(client?: string): Promise<FreezeRecord[]> {

@@ -1,5 +1,5 @@
 /** Row shapes shared by the SQL adapters, and their decoding into records. */
-import type { ClientRecord } from "./storage.js";
+import type { AuditEvent, BatchCheck, ClientRecord } from "./storage.js";
 
 /** A `clients` row as both drivers return it. */
 export interface ClientRow {
@@ -25,4 +25,20 @@ export function clientFromRow(row: ClientRow): ClientRecord {
     updatedAt: Number(row.updated_at),
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
   };
+}
+
+/** The audit events of a batch check: the check, and the enumeration suspicion if any. */
+export function checkAuditEvents(check: BatchCheck): AuditEvent[] {
+  const base = { at: check.at, client: check.client, subject: null };
+  const events: AuditEvent[] = [
+    { ...base, kind: "check", detail: { hashes: check.hashes, listed: check.listed } },
+  ];
+  if (check.suspected !== undefined) {
+    events.push({
+      ...base,
+      kind: "enumeration_suspected",
+      detail: { reasons: [...check.suspected.reasons], window: { ...check.suspected.window } },
+    });
+  }
+  return events;
 }

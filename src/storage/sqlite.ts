@@ -13,6 +13,7 @@ import { migrate, type Migration, type MigrationTarget } from "./migrations.js";
 import {
   quotaTotalKey,
   type AuditEvent,
+  type BatchCheck,
   type ClientRecord,
   type FreezeRecord,
   type Hit,
@@ -21,7 +22,7 @@ import {
   type QuotaCount,
   type Storage,
 } from "./storage.js";
-import { clientFromRow, type ClientRow } from "./rows.js";
+import { checkAuditEvents, clientFromRow, type ClientRow } from "./rows.js";
 import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.js";
 
 /**
@@ -214,6 +215,12 @@ export class SqliteStorage implements Storage {
         }
       }
       return { counted: assessment.counted, hitsInWindow: assessment.hitsInWindow, frozeNow };
+    });
+  }
+
+  async recordCheck(check: BatchCheck): Promise<void> {
+    this.write(() => {
+      for (const event of checkAuditEvents(check)) this.audit(event);
     });
   }
 

@@ -56,11 +56,37 @@ export interface QuotaCount {
   readonly count: number;
 }
 
+/**
+ * One batch check (the `directory` scope): who asked, how many hashes, how many listed.
+ * Counts only: the hashes themselves never reach the database (the list is secret).
+ */
+export interface BatchCheck {
+  readonly client: string;
+  readonly at: number;
+  readonly hashes: number;
+  readonly listed: number;
+  /**
+   * When this batch made the client's checks look like enumeration: why, and the window's
+   * counts (docs/abuse-controls.md, "Enumeration signal"). Audited as its own event.
+   */
+  readonly suspected?: {
+    readonly reasons: readonly string[];
+    readonly window: Readonly<Record<string, number>>;
+  };
+}
+
 /** An audit trail entry (never holds tokens, room ids or list hashes). */
 export interface AuditEvent {
   readonly at: number;
   readonly kind:
-    "client_added" | "client_revoked" | "client_rotated" | "hit" | "freeze" | "unfreeze";
+    | "client_added"
+    | "client_revoked"
+    | "client_rotated"
+    | "hit"
+    | "freeze"
+    | "unfreeze"
+    | "check"
+    | "enumeration_suspected";
   readonly client: string | null;
   readonly subject: string | null;
   readonly detail: Record<string, unknown> | null;
@@ -76,6 +102,8 @@ export interface Storage {
 
   /** Records a hit and applies the freeze rule atomically (across processes too). */
   recordHit(hit: Hit, rule: FreezeRule): Promise<HitOutcome>;
+  /** Audits a batch check (and, when it carries one, the enumeration suspicion). */
+  recordCheck(check: BatchCheck): Promise<void>;
   listFreezes(client?: string): Promise<FreezeRecord[]>;
   isFrozen(client: string, userPseudonym: string): Promise<boolean>;
   /** Lifts a freeze and forgets the hits that led to it. */

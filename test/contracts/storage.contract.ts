@@ -172,6 +172,57 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
       expect(unfreeze).toMatchObject({ client: "hs1", subject: USER, detail: { actor: "cli" } });
     });
 
+    it("audits batch checks with counts only, and an enumeration suspicion as its own event", async () => {
+      await storage.recordCheck({ client: "hs1", at: 5000, hashes: 100, listed: 90 });
+      await storage.recordCheck({
+        client: "hs1",
+        at: 6000,
+        hashes: 50,
+        listed: 45,
+        suspected: {
+          reasons: ["listed_share"],
+          window: { hashes: 150, listed: 135, new_hashes: 150, new_listed: 135 },
+        },
+      });
+      const events = (await storage.listAudit(10)).map(({ at, kind, client, subject, detail }) => ({
+        at,
+        kind,
+        client,
+        subject,
+        detail,
+      }));
+      expect(events).toEqual(
+        expect.arrayContaining([
+          {
+            at: 5000,
+            kind: "check",
+            client: "hs1",
+            subject: null,
+            detail: { hashes: 100, listed: 90 },
+          },
+          {
+            at: 6000,
+            kind: "check",
+            client: "hs1",
+            subject: null,
+            detail: { hashes: 50, listed: 45 },
+          },
+          {
+            at: 6000,
+            kind: "enumeration_suspected",
+            client: "hs1",
+            subject: null,
+            detail: {
+              reasons: ["listed_share"],
+              window: { hashes: 150, listed: 135, new_hashes: 150, new_listed: 135 },
+            },
+          },
+        ]),
+      );
+      expect(events).toHaveLength(3);
+      expect(await storage.prune(7000, 0)).toBe(3);
+    });
+
     it("adds up quota counts per key and window", async () => {
       const first = await storage.addQuotaCounts([
         { key: "client:hs1", windowStart: 60_000, delta: 5 },

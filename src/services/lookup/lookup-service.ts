@@ -14,6 +14,7 @@ import { err, ok, type Result } from "../../core/result.js";
 import type { Logger } from "../../observability/logger.js";
 import type { Storage } from "../../storage/storage.js";
 import type { ListHolder } from "../../list/list-holder.js";
+import type { CheckAccounting } from "./check-accounting.js";
 import type { ActiveClient, ClientRegistry } from "./client-registry.js";
 import type { FreezeCache } from "./freeze-cache.js";
 import type { LookupMetrics } from "./metrics.js";
@@ -39,6 +40,8 @@ export interface Limiters {
   readonly client: SlidingWindowLimiter;
   readonly user: SlidingWindowLimiter;
   readonly badToken: SlidingWindowLimiter;
+  /** Room hashes of batch checks per client, on top of `client` (config `directory`). */
+  readonly directory: SlidingWindowLimiter;
 }
 
 /** Everything the lookup decision depends on. */
@@ -52,12 +55,22 @@ export interface LookupDeps {
   readonly metrics: LookupMetrics;
   readonly logger: Logger;
   readonly now: () => number;
+  /** Counts, logs, audits and watches answered batch checks. */
+  readonly checkAccounting: CheckAccounting;
 }
 
 export { MAX_CHECK_BATCH as MAX_BATCH } from "../../protocol/ljs4.js";
 
 const limited = (retryAfterMs: number, what: string) =>
   apiError(429, "M_LIMIT_EXCEEDED", `too many requests for this ${what}`, retryAfterMs);
+
+/** What each quota counts, for its 429's message. */
+const QUOTA_SUBJECT = {
+  client: "client",
+  user: "user",
+  bad_token: "address",
+  directory: "client's batch checks",
+} as const;
 
 /** A quota refusal is logged at most this often per (quota, client or address). */
 const REFUSAL_LOG_EVERY_MS = 60_000;
@@ -137,25 +150,26 @@ export class LookupService {
   /**
    * Redlight extension (docs/api.md, "Batch check"): which of up to 100 room hashes are
    * listed, for clients granted the `directory` scope (room directory filtering, rooms a
-   * user is already in). Never counts toward a freeze; every hash counts against the
-   * client's quota, so the check is no cheaper a way to enumerate the list.
+   * user is already in). Never counts toward a freeze, so it is accountable instead: every
+   * hash counts against the client's directory quota and its lookup quota, and every batch
+   * is counted in metrics, logged and audited with its counts (never its hashes), and
+   * watched for signs of enumeration.
    */
-  check(
+  async check(
     client: ActiveClient,
     parsed: readonly Ljs4Hash[],
-  ): Result<ReadonlyMap<Ljs4Hash, ListMatch>, ApiError> {
+  ): Promise<Result<ReadonlyMap<Ljs4Hash, ListMatch>, ApiError>> {
     const scope = this.mayCheck(client);
     if (!scope.ok) return scope;
     if (!this.deps.list.ready) return err(apiError(503, "M_UNKNOWN", "the list is not loaded yet"));
-    const quota = this.deps.limiters.client.consume(client.name, this.deps.now(), parsed.length);
-    if (!quota.allowed) {
-      return err(this.refused("client", client.name, undefined, quota.retryAfterMs));
-    }
+    const refusal = this.consumeCheckQuota(client.name, parsed.length);
+    if (refusal !== undefined) return err(refusal);
     const listed = new Map<Ljs4Hash, ListMatch>();
     for (const hash of parsed) {
       const match = this.deps.list.list.match(hash, client.effectiveTags);
       if (match) listed.set(hash, match);
     }
+    await this.deps.checkAccounting.record(client.name, parsed, listed);
     return ok(listed);
   }
 
@@ -164,6 +178,25 @@ export class LookupService {
     return client.scopes.has("directory")
       ? ok(undefined)
       : err(apiError(403, "M_FORBIDDEN", "this client is not granted the directory scope"));
+  }
+
+  /**
+   * Both quotas a batch check spends, all or nothing: the directory quota bounds what the
+   * non-counting check may take, the client quota what the client learns in all.
+   */
+  private consumeCheckQuota(client: string, cost: number): ApiError | undefined {
+    const { limiters, now } = this.deps;
+    const at = now();
+    const directory = limiters.directory.check(client, at, cost);
+    if (!directory.allowed) {
+      return this.refused("directory", client, undefined, directory.retryAfterMs);
+    }
+    const perClient = limiters.client.check(client, at, cost);
+    if (!perClient.allowed)
+      return this.refused("client", client, undefined, perClient.retryAfterMs);
+    limiters.directory.consume(client, at, cost);
+    limiters.client.consume(client, at, cost);
+    return undefined;
   }
 
   /** Lifts a freeze of one of this client's pseudonyms. */
@@ -192,7 +225,7 @@ export class LookupService {
    * without flooding the log (enumeration).
    */
   private refused(
-    quota: "client" | "user" | "bad_token",
+    quota: "client" | "user" | "bad_token" | "directory",
     client: string | undefined,
     address: string | undefined,
     retryAfterMs: number,
@@ -208,7 +241,7 @@ export class LookupService {
       const who = client === undefined ? { address } : { client };
       logger.warn({ quota, ...who, retry_after_ms: retryAfterMs }, "quota exceeded");
     }
-    return limited(retryAfterMs, quota === "bad_token" ? "address" : quota);
+    return limited(retryAfterMs, QUOTA_SUBJECT[quota]);
   }
 
   /**

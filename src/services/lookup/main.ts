@@ -3,6 +3,7 @@
  * it. No decisions live here.
  */
 import { durationMs, type Config } from "../../config/schema.js";
+import { CheckEnumerationWatch } from "../../core/check-enumeration.js";
 import { SlidingWindowLimiter } from "../../core/rate-limit.js";
 import { createHttpServer } from "../../http/fastify.js";
 import { listenOn } from "../../http/listen.js";
@@ -11,6 +12,7 @@ import { listSource } from "../../list/sources.js";
 import { backgroundRunner } from "../../observability/background.js";
 import type { Logger } from "../../observability/logger.js";
 import { openStorage } from "../../storage/open.js";
+import { CheckAccounting } from "./check-accounting.js";
 import { ClientRegistry } from "./client-registry.js";
 import { FreezeCache } from "./freeze-cache.js";
 import { LookupService } from "./lookup-service.js";
@@ -77,13 +79,15 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
     client: new SlidingWindowLimiter(quota(cfg.rate_limits.client)),
     user: new SlidingWindowLimiter(quota(cfg.rate_limits.user)),
     badToken: new SlidingWindowLimiter(quota(cfg.rate_limits.bad_token)),
+    directory: new SlidingWindowLimiter(quota(cfg.rate_limits.directory)),
   };
   const sync = new StateSync({
     storage,
     clients,
     freezes,
     limiters,
-    shareEveryKey: ["client"],
+    // One key per client each: shared exactly, like the client quota.
+    shareEveryKey: ["client", "directory"],
     metrics,
     logger,
     now,
@@ -104,6 +108,18 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
     metrics,
     logger,
     now,
+    checkAccounting: new CheckAccounting({
+      storage,
+      watch: new CheckEnumerationWatch({
+        windowMs: durationMs(cfg.check_enumeration.window),
+        minNewHashes: cfg.check_enumeration.min_new_hashes,
+        listedShare: cfg.check_enumeration.listed_share,
+        newHashes: cfg.check_enumeration.new_hashes,
+      }),
+      metrics,
+      logger,
+      now,
+    }),
   });
 
   await sync.syncOnce();

@@ -31,6 +31,30 @@ export function createLookupMetrics() {
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25],
       registers,
     }),
+    checks: new Counter({
+      name: "redlight_checks_total",
+      help: "Batch checks (directory scope) by outcome.",
+      labelNames: ["outcome"] as const,
+      registers,
+    }),
+    checkHashes: new Counter({
+      name: "redlight_check_hashes_total",
+      help: "Room hashes asked in answered batch checks, per client.",
+      labelNames: ["client"] as const,
+      registers,
+    }),
+    checkListed: new Counter({
+      name: "redlight_check_listed_total",
+      help: "Listed room hashes found by batch checks, per client (a high share of redlight_check_hashes_total is enumeration).",
+      labelNames: ["client"] as const,
+      registers,
+    }),
+    checkEnumerationSuspected: new Counter({
+      name: "redlight_check_enumeration_suspected_total",
+      help: "Windows in which a client's batch checks looked like enumeration of the list, by reason (listed_share, new_hashes); alert on it.",
+      labelNames: ["client", "reason"] as const,
+      registers,
+    }),
     unfreezes: new Counter({
       name: "redlight_unfreezes_total",
       help: "Freezes lifted through the API.",

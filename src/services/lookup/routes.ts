@@ -127,10 +127,15 @@ export function registerLookupRoutes(
   rejectOtherMethods(app, UNFREEZE, ["POST"], writeLjs4Error);
 
   app.post(CHECK, { bodyLimit: CHECK_BODY_LIMIT }, async (request, reply) => {
+    const fail = (e: ApiError) => {
+      metrics.checks.inc({ outcome: outcomeOf(e) });
+      return writeLjs4Error(reply, e);
+    };
     const edge = authenticated(request, checkRequest, (client) => service.mayCheck(client));
-    if (!edge.ok) return writeLjs4Error(reply, edge.error);
-    const listed = service.check(edge.value.client, edge.value.body.room_id_hashes);
-    if (!listed.ok) return writeLjs4Error(reply, listed.error);
+    if (!edge.ok) return fail(edge.error);
+    const listed = await service.check(edge.value.client, edge.value.body.room_id_hashes);
+    if (!listed.ok) return fail(listed.error);
+    metrics.checks.inc({ outcome: "checked" });
     return reply.code(200).send(checkAnswerBody(listed.value));
   });
   rejectOtherMethods(app, CHECK, ["POST"], writeLjs4Error);
