@@ -13,14 +13,17 @@ const TSX = new URL("../node_modules/tsx/dist/loader.mjs", import.meta.url).href
 const dir = mkdtempSync(join(tmpdir(), "redlight-demo-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs a printed `curl -i -X METHOD URL -H '…' -d '…'` line with fetch. */
+/** Runs a printed `curl -i -X METHOD URL [-H '…']… [-d '…']` line with fetch. */
 async function runCurl(line: string): Promise<{ status: number; body: string }> {
-  const m = /curl -i -X (\w+) (\S+) -H 'Authorization: Bearer (\w+)' -d '([^']+)'/.exec(line);
+  const m = /^curl -i -X (\w+) (\S+)((?: -H '[^']+')*)(?: -d '([^']+)')?$/.exec(line);
   if (!m) throw new Error(`not a curl line: ${line}`);
+  const headers: Record<string, string> = {};
+  for (const [, name, value] of (m[3] ?? "").matchAll(/-H '([^:]+): ([^']+)'/g))
+    headers[(name as string).toLowerCase()] = value as string;
   const r = await fetch(m[2] as string, {
     method: m[1] as string,
-    headers: { authorization: `Bearer ${m[3]}` },
-    body: m[4] as string,
+    headers,
+    ...(m[4] === undefined ? {} : { body: m[4] }),
   });
   return { status: r.status, body: await r.text() };
 }
@@ -39,8 +42,8 @@ describe("redlight demo", () => {
     }
     expect(out).toContain("Ctrl-C stops");
     const curls = out.split("\n").filter((l) => l.trim().startsWith("curl "));
-    expect(curls).toHaveLength(4);
-    const [listed, clean, guardListed, guardClean] = await Promise.all(
+    expect(curls).toHaveLength(6);
+    const [listed, clean, guardListed, guardClean, reload, unfreeze] = await Promise.all(
       curls.map((l) => runCurl(l.trim())),
     );
     expect(listed?.status).toBe(200);
@@ -49,6 +52,11 @@ describe("redlight demo", () => {
     expect(guardListed?.status).toBe(403);
     expect(JSON.parse(guardListed?.body ?? "")).toMatchObject({ errcode: "M_FORBIDDEN" });
     expect(guardClean).toEqual({ status: 200, body: "{}" });
+    // The operations endpoints answer the printed commands, which carry the token.
+    expect(reload?.status).toBe(200);
+    expect(JSON.parse(reload?.body ?? "")).toMatchObject({ entries: 1000 });
+    expect(unfreeze?.status).toBe(200);
+    expect(JSON.parse(unfreeze?.body ?? "")).toMatchObject({ unfrozen: false });
     // The list sits on disk only encrypted.
     const enc = readFileSync(join(dir, "data/demo/list.json.enc"));
     expect(enc.includes(Buffer.from("synthetic-0001"))).toBe(false);

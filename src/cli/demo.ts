@@ -61,6 +61,9 @@ export async function demo(options: { dir: string; rooms: string; port: string }
     randomBytes(24).toString("hex"),
   );
   secretFile(join(dir, "secrets/pseudonym"), () => randomBytes(32).toString("hex"));
+  const operationsToken = secretFile(join(dir, "secrets/operations-token"), () =>
+    randomBytes(24).toString("hex"),
+  );
   const token = generateToken();
   writeFileSync(join(dir, "secrets/lookup-token"), `${token}\n`, { mode: 0o600 });
   const configFile = join(dir, "config.yaml");
@@ -69,7 +72,7 @@ export async function demo(options: { dir: string; rooms: string; port: string }
   if (!config.ok) throw new CliError(config.error);
   await registerDemoClient(config.value, token);
   await runServices(config.value, { lookup: true, guard: true }, (running) =>
-    printTryIt(running, { dir, configFile, rooms, token, antispamSecret }),
+    printTryIt(running, { dir, configFile, rooms, token, antispamSecret, operationsToken }),
   );
 }
 
@@ -79,12 +82,14 @@ function demoConfigYaml(port: number): string {
     lookup: {
       listen: `127.0.0.1:${port}`,
       metrics_listen: `127.0.0.1:${port + 1000}`,
+      operations_token_file: "./secrets/operations-token",
       filtered_tags: ["csam"],
       sources: [{ file: "./list.json.enc", encryption_key_file: "./secrets/list.key" }],
     },
     guard: {
       listen: `127.0.0.1:${port + 1}`,
       metrics_listen: `127.0.0.1:${port + 1001}`,
+      operations_token_file: "./secrets/operations-token",
       homeserver_url: "http://127.0.0.1:8008",
       antispam_secret_file: "./secrets/antispam",
       pseudonym_secret_file: "./secrets/pseudonym",
@@ -115,7 +120,14 @@ async function registerDemoClient(config: Config, token: string): Promise<void> 
 
 function printTryIt(
   running: RunningServices,
-  demo: { dir: string; configFile: string; rooms: number; token: string; antispamSecret: string },
+  demo: {
+    dir: string;
+    configFile: string;
+    rooms: number;
+    token: string;
+    antispamSecret: string;
+    operationsToken: string;
+  },
 ): void {
   const apiUrl = running.lookup?.apiUrl ?? "";
   const user = ljs4Hash("@demo-user:example.org");
@@ -136,6 +148,14 @@ function printTryIt(
   );
   say(`  ${guardCurl(syntheticRoomId(2))}`);
   say(`  ${guardCurl(syntheticRoomId(demo.rooms + 1))}`);
+  say("");
+  const operations = `-H 'Authorization: Bearer ${demo.operationsToken}'`;
+  say("Operations, with the token in secrets/operations-token (as `redlight list reload` and");
+  say("`redlight guard unfreeze` send it). A reload answers the room count; an unfreeze, 200:");
+  say(`  curl -i -X POST ${running.lookup?.operationsUrl ?? ""}/admin/reload ${operations}`);
+  say(
+    `  curl -i -X POST ${running.guard?.operationsUrl ?? ""}/admin/unfreeze ${operations} -H 'Content-Type: application/json' -d '{"user_id":"@demo-user:example.org"}'`,
+  );
   say("");
   say(`For a real Synapse: node bin/redlight.js guard module-config -c ${demo.configFile}`);
   say("Three refused joins freeze a user; then every join is refused. Ctrl-C stops.");

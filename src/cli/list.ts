@@ -53,14 +53,32 @@ export async function check(options: { config?: string }): Promise<void> {
 /** Asks a running lookup service to reload now (through its operations listener). */
 export async function reload(options: { config?: string }): Promise<void> {
   const config = loadConfig(options.config);
+  const tokenFile = config.lookup.operations_token_file;
+  if (tokenFile === undefined)
+    throw new CliError(
+      "no lookup.operations_token_file in the config: set it, or send the lookup process SIGHUP",
+    );
+  let token: string;
+  try {
+    token = readSecretFile(tokenFile);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
   const url = `http://${config.lookup.metrics_listen}/admin/reload`;
   let response: Response;
   try {
-    response = await fetch(url, { method: "POST", signal: AbortSignal.timeout(120_000) });
+    response = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(120_000),
+    });
   } catch (e) {
     throw new CliError(`cannot reach the lookup service at ${url}: ${(e as Error).message}`);
   }
-  if (!response.ok) throw new CliError(`reload failed: HTTP ${response.status}`);
+  if (!response.ok) {
+    const body = (await response.json().catch(() => ({}))) as { error?: { error?: string } };
+    throw new CliError(`reload failed: HTTP ${response.status} ${body.error?.error ?? ""}`.trim());
+  }
   const body = (await response.json()) as { entries: number };
   say(`reloaded: ${body.entries} rooms in service`);
 }

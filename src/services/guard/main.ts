@@ -72,6 +72,10 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
     );
   }
   const pseudonym = cachedPseudonyms(pseudonymSecret);
+  const operationsToken =
+    guard.operations_token_file === undefined
+      ? undefined
+      : readSecretFile(guard.operations_token_file);
 
   const adminCall = adminCaller(guard, logger);
   const admin = adminCall === undefined ? undefined : new SynapseAdmin(adminCall);
@@ -207,7 +211,7 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
     registerTextCheckRoute(api, new TextCheck(redirector, metrics), key);
   }
   const ops = createHttpServer({ bodyLimit: 4096, writeError: writeGuardError, onInternalError });
-  registerOperationsRoutes(ops, metrics.registry, unfreezer);
+  registerOperationsRoutes(ops, metrics.registry, unfreezer, operationsToken);
   const closeListeners = () => Promise.all([api.close(), ops.close()]);
   let url: string, operationsUrl: string, directory: DirectoryHandle | undefined;
   try {

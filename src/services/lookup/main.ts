@@ -3,6 +3,7 @@
  * it. No decisions live here.
  */
 import { durationMs, type Config } from "../../config/schema.js";
+import { readSecretFile } from "../../config/secrets.js";
 import { SlidingWindowLimiter } from "../../core/rate-limit.js";
 import { createHttpServer } from "../../http/fastify.js";
 import { listenOn } from "../../http/listen.js";
@@ -46,6 +47,9 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
       { err: { name: (e as Error).name, message: (e as Error).message } },
       "internal error",
     );
+  // Secrets first: an unreadable file must fail the start before anything is opened.
+  const operationsToken =
+    cfg.operations_token_file === undefined ? undefined : readSecretFile(cfg.operations_token_file);
   const storage = await openStorage(config.database, { checkpointInBackground: true });
 
   const list = new ListHolder(
@@ -131,7 +135,7 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
     errorBody: ljs4ErrorBody,
     onInternalError,
   });
-  registerOperationsRoutes(ops, metrics.registry, reload);
+  registerOperationsRoutes(ops, metrics.registry, reload, operationsToken);
 
   const apiUrl = await listenOn(api, cfg.listen);
   const operationsUrl = await listenOn(ops, cfg.metrics_listen);

@@ -9,12 +9,15 @@
  *     GET  /ready                         list loaded and database reachable
  *   Operations listener (lookup.metrics_listen; keep private)
  *     GET  /metrics                       Prometheus metrics
- *     POST /admin/reload                  reload every list source now
+ *     POST /admin/reload                  reload every list source now; bearer
+ *                                         operations_token_file, no cross-site requests
+ *                                         (src/http/operations-auth.ts)
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ApiError } from "../../core/errors.js";
 import { bearerToken, jsonObjectBody } from "../../http/body.js";
 import { rejectOtherMethods } from "../../http/fastify.js";
+import { operationsGate } from "../../http/operations-auth.js";
 import { apiError } from "../../core/errors.js";
 import type { Registry } from "prom-client";
 import type { LookupService } from "./lookup-service.js";
@@ -134,17 +137,24 @@ export function registerLookupRoutes(
   rejectOtherMethods(app, "/ready", ["GET"], writeLjs4Error);
 }
 
-/** Registers the operations routes (metrics, reload). */
+/** Registers the operations routes (metrics, reload); `token` gates the reload. */
 export function registerOperationsRoutes(
   app: FastifyInstance,
   registry: Registry,
   reload: () => Promise<{ entries: number }>,
+  token: string | undefined,
 ): void {
   app.get("/metrics", async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
   );
   rejectOtherMethods(app, "/metrics", ["GET"], writeLjs4Error);
-  app.post("/admin/reload", async (_request, reply) => reply.send(await reload()));
+  const onRequest = operationsGate({
+    token,
+    configKey: "lookup.operations_token_file",
+    writeError: writeLjs4Error,
+    bodyRequired: false,
+  });
+  app.post("/admin/reload", { onRequest }, async (_request, reply) => reply.send(await reload()));
   rejectOtherMethods(app, "/admin/reload", ["POST"], writeLjs4Error);
 }
 
