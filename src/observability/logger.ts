@@ -4,6 +4,7 @@
  * if someone logs a whole object by mistake.
  */
 import { pino, type DestinationStream, type Logger } from "pino";
+import { redactUrlsDeep } from "./redact.js";
 
 export type { Logger } from "pino";
 
@@ -17,6 +18,12 @@ export const REDACTED_PATHS = [
   "*.authorization",
   "headers.authorization",
   "req.headers.authorization",
+  "password",
+  "secret",
+  "access_token",
+  "*.password",
+  "*.secret",
+  "*.access_token",
   "room_id",
   "room_id_hash",
   "*.room_id",
@@ -30,6 +37,8 @@ export function createLogger(level: string, name: string, destination?: Destinat
       name,
       level,
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+      // Credentials inside URLs (userinfo, query values) in any field: src/observability/redact.ts.
+      formatters: { log: (fields) => redactUrlsDeep(fields) },
       base: { service: name },
     },
     destination ?? pino.destination({ fd: 2, sync: false }),
