@@ -2,7 +2,7 @@
  * The redlight CLI as an operator uses it: real processes, real files, real signals.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -63,6 +63,29 @@ describe("redlight CLI", () => {
     expect(rotated.stdout).toMatch(/^[A-Za-z0-9]{40}\n$/);
     expect(rotated.stdout.trim()).not.toBe(token);
     expect(readFileSync(join(dir, "redlight.db")).includes(Buffer.from(token))).toBe(false);
+  });
+
+  it("writes tokens and keys owner-only under umask 022: clients add/rotate --out, list keygen", () => {
+    const previous = process.umask(0o022); // the CLI inherits it
+    try {
+      const mode = (name: string) => statSync(join(dir, name)).mode & 0o777;
+      const add = redlight(["clients", "add", "hs-out", "--out", "tokens/hs-out.token"]);
+      expect(add.status).toBe(0);
+      expect(add.stdout).toBe(""); // the token went to the file only
+      expect(readFileSync(join(dir, "tokens/hs-out.token"), "utf8")).toMatch(/^[A-Za-z0-9]{40}\n$/);
+      expect(mode("tokens")).toBe(0o700);
+      expect(mode("tokens/hs-out.token")).toBe(0o600);
+      // Rotating into a file someone left world-readable makes it owner-only first.
+      writeFileSync(join(dir, "rotated.token"), "old\n", { mode: 0o644 });
+      expect(redlight(["clients", "rotate", "hs-out", "--out", "rotated.token"]).status).toBe(0);
+      expect(mode("rotated.token")).toBe(0o600);
+      expect(readFileSync(join(dir, "rotated.token"), "utf8")).not.toBe("old\n");
+      expect(redlight(["list", "keygen", "--out", "mode.key"]).status).toBe(0);
+      expect(mode("mode.key")).toBe(0o600);
+      expect(mode("redlight.db")).toBe(0o600);
+    } finally {
+      process.umask(previous);
+    }
   });
 
   it("rejects bad input to clients add with exit code 2 and a clear message", () => {

@@ -3,7 +3,7 @@
  * on SQLite with a synthetic encrypted list, and its printed curl commands work.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -30,11 +30,14 @@ async function runCurl(line: string): Promise<{ status: number; body: string }> 
 
 describe("redlight demo", () => {
   it("runs lookup and guard, and the printed commands answer as it says", async () => {
+    // Under the usual umask the demo's folder, database and secrets must still be owner-only.
+    const previous = process.umask(0o022);
     const child = spawn(
       process.execPath,
       ["--import", TSX, join(ROOT, "src/main.ts"), "demo", "--port", "28480"],
       { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
     );
+    process.umask(previous);
     let out = "";
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
     for (let i = 0; i < 300 && !out.includes("Ctrl-C stops"); i++) {
@@ -57,6 +60,12 @@ describe("redlight demo", () => {
     expect(JSON.parse(reload?.body ?? "")).toMatchObject({ entries: 1000 });
     expect(unfreeze?.status).toBe(200);
     expect(JSON.parse(unfreeze?.body ?? "")).toMatchObject({ unfrozen: false });
+    const mode = (name: string) => statSync(join(dir, "data/demo", name)).mode & 0o777;
+    for (const folder of ["", "secrets"]) expect(mode(folder), folder).toBe(0o700);
+    for (const file of ["redlight.db", "redlight.db-wal", "list.json.enc", "secrets/list.key"])
+      expect(mode(file), file).toBe(0o600);
+    for (const secret of ["antispam", "pseudonym", "lookup-token", "operations-token"])
+      expect(mode(`secrets/${secret}`), secret).toBe(0o600);
     // The list sits on disk only encrypted.
     const enc = readFileSync(join(dir, "data/demo/list.json.enc"));
     expect(enc.includes(Buffer.from("synthetic-0001"))).toBe(false);

@@ -5,7 +5,7 @@
  * Prints how to try both with curl.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
 import { loadConfigFile } from "../config/load.js";
@@ -15,6 +15,7 @@ import { ljs4Hash } from "../core/hash.js";
 import { generateToken, tokenHash } from "../core/token.js";
 import { encryptList, generateListKey, parseListKey } from "../list/encryption.js";
 import { openStorage } from "../storage/open.js";
+import { ensurePrivateDir, writePrivateFile } from "../storage/private-files.js";
 import { CliError, say } from "./context.js";
 import { runServices, type RunningServices } from "./serve.js";
 
@@ -35,7 +36,7 @@ export function syntheticList(rooms: number): Buffer {
 
 /** Writes a secret file once (mode 0600) and returns its content. */
 function secretFile(path: string, make: () => string): string {
-  if (!existsSync(path)) writeFileSync(path, `${make()}\n`, { mode: 0o600 });
+  if (!existsSync(path)) writePrivateFile(path, `${make()}\n`);
   return readSecretFile(path);
 }
 
@@ -49,14 +50,13 @@ export async function demo(options: { dir: string; rooms: string; port: string }
   }
   if (!Number.isInteger(port) || port < 1 || port > 64_000)
     throw new CliError("--port must be 1…64000");
-  mkdirSync(join(dir, "secrets"), { recursive: true, mode: 0o700 });
+  // Owner-only, whatever the umask: the folder holds the database and the secrets.
+  ensurePrivateDir(join(dir, "secrets"));
   const key = parseListKey(
     secretFile(join(dir, "secrets/list.key"), () => generateListKey().trim()),
   );
   if (!key.ok) throw new CliError(key.error);
-  writeFileSync(join(dir, "list.json.enc"), encryptList(syntheticList(rooms), key.value), {
-    mode: 0o600,
-  });
+  writePrivateFile(join(dir, "list.json.enc"), encryptList(syntheticList(rooms), key.value));
   const antispamSecret = secretFile(join(dir, "secrets/antispam"), () =>
     randomBytes(24).toString("hex"),
   );
@@ -65,7 +65,7 @@ export async function demo(options: { dir: string; rooms: string; port: string }
     randomBytes(24).toString("hex"),
   );
   const token = generateToken();
-  writeFileSync(join(dir, "secrets/lookup-token"), `${token}\n`, { mode: 0o600 });
+  writePrivateFile(join(dir, "secrets/lookup-token"), `${token}\n`);
   const configFile = join(dir, "config.yaml");
   writeFileSync(configFile, demoConfigYaml(port));
   const config = loadConfigFile(configFile);

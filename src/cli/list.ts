@@ -1,15 +1,20 @@
 /** `redlight list …`: preparing an encrypted list, checking sources, asking for a reload. */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { durationMs } from "../config/schema.js";
 import { readSecretFile } from "../config/secrets.js";
 import { decodeRdlist } from "../core/rdlist.js";
 import { encryptList, generateListKey, parseListKey } from "../list/encryption.js";
 import { listSource } from "../list/sources.js";
+import { writePrivateFile } from "../storage/private-files.js";
 import { CliError, loadConfig, say } from "./context.js";
 
 /** Writes a new random key file (mode 0600). */
 export function keygen(out: string): void {
-  writeFileSync(out, generateListKey(), { mode: 0o600, flag: "wx" });
+  try {
+    writePrivateFile(out, generateListKey(), { exclusive: true });
+  } catch (e) {
+    throw new CliError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+  }
   say(`wrote a new list key to ${out}; keep it apart from the encrypted list`);
 }
 
@@ -23,7 +28,7 @@ export function encrypt(options: { key: string; in?: string; out: string }): voi
   const plain = readFileSync(options.in ?? 0);
   const decoded = decodeRdlist(plain.toString("utf8"));
   if (!decoded.ok) throw new CliError(`refusing to encrypt: ${decoded.error}`);
-  writeFileSync(options.out, encryptList(plain, key.value), { mode: 0o600 });
+  writePrivateFile(options.out, encryptList(plain, key.value));
   plain.fill(0);
   say(
     `encrypted ${decoded.value.builder.size} rooms (${decoded.value.skipped} invalid entries skipped) to ${options.out}`,

@@ -3,7 +3,12 @@
  * decisions live here.
  */
 import { durationMs, type Config } from "../../config/schema.js";
-import { readSecretFile } from "../../config/secrets.js";
+import {
+  guardSecretFiles,
+  looseSecretFiles,
+  looseSecretWarning,
+  readSecretFile,
+} from "../../config/secrets.js";
 import type { RoomId, UserId } from "../../core/ids.js";
 import { createHttpServer } from "../../http/fastify.js";
 import { listenOn } from "../../http/listen.js";
@@ -65,6 +70,10 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
   const now = () => Date.now();
   const metrics = createGuardMetrics();
   const runInBackground = backgroundRunner(logger);
+  const looseFiles = looseSecretFiles(guardSecretFiles(guard));
+  for (const file of looseFiles)
+    logger.warn({ file }, "secret file is readable by group or others: chmod 600 it");
+  const readyWarnings = looseFiles.length === 0 ? [] : [looseSecretWarning(looseFiles.length)];
   const pseudonymSecret = readSecretFile(guard.pseudonym_secret_file);
   if (pseudonymSecret.length < MIN_PSEUDONYM_SECRET) {
     throw new Error(
@@ -204,6 +213,7 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
   });
   registerCallbackRoutes(api, service, readSecretFile(guard.antispam_secret_file), () => ({
     lookup_reachable: !lookup.degraded,
+    ...(readyWarnings.length === 0 ? {} : { warnings: readyWarnings }),
   }));
   const redirector = searchRedirector(guard, terms);
   if (guard.text_check_key_file !== undefined) {

@@ -14,6 +14,7 @@
  *                                           ORG.MATRIX.MSC4387_SAFETY; absent without the key
  *     GET  /health                          process is up
  *     GET  /ready                           200 while the lookup service answers, else 503
+ *                                           (`warnings`: problems that do not fail it)
  *   Directory listener (guard.directory.listen; the reverse proxy routes only these here)
  *     GET|POST|… /_matrix/client/{api/v1,r0,v3,unstable}/publicRooms
  *     GET|POST|… /_matrix/federation/v1/publicRooms
@@ -108,7 +109,7 @@ export function registerCallbackRoutes(
   app: FastifyInstance,
   service: GuardService,
   secret: string,
-  ready: () => { lookup_reachable: boolean },
+  ready: () => { lookup_reachable: boolean; warnings?: readonly string[] },
 ): void {
   const CALLBACK = CALLBACK_ROUTE;
   const matches = secretMatcher(secret);

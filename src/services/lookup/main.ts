@@ -3,7 +3,12 @@
  * it. No decisions live here.
  */
 import { durationMs, type Config } from "../../config/schema.js";
-import { readSecretFile } from "../../config/secrets.js";
+import {
+  looseSecretFiles,
+  looseSecretWarning,
+  lookupSecretFiles,
+  readSecretFile,
+} from "../../config/secrets.js";
 import { SlidingWindowLimiter } from "../../core/rate-limit.js";
 import { createHttpServer } from "../../http/fastify.js";
 import { listenOn } from "../../http/listen.js";
@@ -50,6 +55,10 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
   // Secrets first: an unreadable file must fail the start before anything is opened.
   const operationsToken =
     cfg.operations_token_file === undefined ? undefined : readSecretFile(cfg.operations_token_file);
+  const warnings = looseSecretFiles(lookupSecretFiles(config));
+  for (const file of warnings)
+    logger.warn({ file }, "secret file is readable by group or others: chmod 600 it");
+  const readyWarnings = warnings.length === 0 ? [] : [looseSecretWarning(warnings.length)];
   const storage = await openStorage(config.database, { checkpointInBackground: true });
 
   const list = new ListHolder(
@@ -124,6 +133,7 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
   registerLookupRoutes(api, service, metrics, {
     listReady: () => list.ready,
     databaseHealthy: () => sync.databaseHealthy,
+    warnings: () => readyWarnings,
   });
   const reload = async () => {
     await list.reloadAll();

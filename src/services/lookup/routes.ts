@@ -6,7 +6,8 @@
  *     POST /_matrix/loj/v1/unfreeze       lift a freeze of one of the caller's pseudonyms
  *     POST /_matrix/loj/v1/check          batch check, `directory` scope (Redlight extension)
  *     GET  /health                        process is up
- *     GET  /ready                         list loaded and database reachable
+ *     GET  /ready                         list loaded and database reachable (`warnings`
+ *                                         names problems that do not fail readiness)
  *   Operations listener (lookup.metrics_listen; keep private)
  *     GET  /metrics                       Prometheus metrics
  *     POST /admin/reload                  reload every list source now; bearer
@@ -60,6 +61,8 @@ const CHECK_BODY_LIMIT = 16 * 1024;
 export interface Readiness {
   listReady(): boolean;
   databaseHealthy(): boolean;
+  /** Problems worth an operator's eye that do not stop the service (loose secret files). */
+  warnings?(): readonly string[];
 }
 
 /** Registers the API routes. */
@@ -130,9 +133,12 @@ export function registerLookupRoutes(
   app.get("/ready", async (_request, reply) => {
     const list = readiness.listReady();
     const database = readiness.databaseHealthy();
-    return reply
-      .code(list && database ? 200 : 503)
-      .send({ list_loaded: list, database_reachable: database });
+    const warnings = readiness.warnings?.() ?? [];
+    return reply.code(list && database ? 200 : 503).send({
+      list_loaded: list,
+      database_reachable: database,
+      ...(warnings.length === 0 ? {} : { warnings }),
+    });
   });
   rejectOtherMethods(app, "/ready", ["GET"], writeLjs4Error);
 }
