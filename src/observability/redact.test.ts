@@ -59,7 +59,8 @@ const CASES: Array<[string, string, string[]]> = [
   ["https://h.example/list?sec-0015", "https://h.example/list?[redacted]", ["sec-0015"]],
   ["http://h.example/p#access_token=tok-0016", "http://h.example/p#[redacted]", ["tok-0016"]],
   // Nothing to hide, or not a URL at all.
-  ["http://127.0.0.1:8480", "http://127.0.0.1:8480/", []],
+  // Nothing to hide: returned exactly as written (no trailing slash added).
+  ["http://127.0.0.1:8480", "http://127.0.0.1:8480", []],
   [
     "postgres://db.example/redlight?sslmode=require",
     "postgres://db.example/redlight?sslmode=require",

@@ -77,8 +77,11 @@ export function redactUrl(url: string): string {
   } catch {
     return roughlyRedacted(scheme, url.slice(scheme.length + 2));
   }
-  const userinfo = parsed.username !== "" || parsed.password !== "" ? `${REDACTED}@` : "";
+  const hasUserinfo = parsed.username !== "" || parsed.password !== "";
   const query = parsed.search === "" ? "" : `?${redactQuery(parsed.search.slice(1))}`;
+  // Nothing to hide: the URL as written (not normalised; callers log and reuse such URLs).
+  if (!hasUserinfo && parsed.hash === "" && query === parsed.search) return url;
+  const userinfo = hasUserinfo ? `${REDACTED}@` : "";
   const fragment = parsed.hash === "" ? "" : `#${REDACTED}`;
   return `${parsed.protocol}//${userinfo}${parsed.host}${parsed.pathname}${query}${fragment}`;
 }
