@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { ljs4Hash } from "../src/core/hash.js";
+import { freePort } from "./guard-fixture.js";
 import { listedRoom, syntheticRdlist } from "./support/lookup-fixture.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -148,6 +149,50 @@ describe("redlight CLI", () => {
     expect(log).toMatch(/lookup service stopped/);
     expect(log).not.toContain(listedRoom(1));
     expect(log).not.toContain(ljs4Hash(listedRoom(1)));
+  });
+
+  it("list reload sends the operations token to a running lookup service, and needs one", async () => {
+    const none = redlight(["list", "reload"]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/lookup\.operations_token_file/);
+    const opsPort = await freePort();
+    const withToken = join(dir, "ops.yaml");
+    writeFileSync(join(dir, "ops-token"), "synthetic-operations-token-0002\n", { mode: 0o600 });
+    writeFileSync(
+      withToken,
+      stringify({
+        database: "sqlite:./redlight.db",
+        lookup: {
+          listen: "127.0.0.1:0",
+          metrics_listen: `127.0.0.1:${opsPort}`,
+          operations_token_file: "./ops-token",
+          sources: [{ file: "./list.enc", encryption_key_file: "./list.key" }],
+        },
+      }),
+    );
+    const child = spawn(
+      process.execPath,
+      ["--import", TSX, join(ROOT, "src/main.ts"), "lookup", "--config", withToken],
+      { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let log = "";
+    child.stderr.on("data", (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    try {
+      for (let i = 0; i < 600 && !log.includes("lookup service listening"); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      const r = redlight(["list", "reload", "--config", withToken]);
+      expect(r.stderr).toMatch(/reloaded: \d+ rooms in service/);
+      expect(r.status).toBe(0);
+      writeFileSync(join(dir, "ops-token"), "not-the-token\n", { mode: 0o600 });
+      const wrong = redlight(["list", "reload", "--config", withToken]);
+      expect(wrong.status).toBe(2);
+      expect(wrong.stderr).toMatch(/HTTP 401/);
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
+    expect(log).not.toContain("synthetic-operations-token-0002");
   });
 
   it("refuses to serve without a list source", () => {
