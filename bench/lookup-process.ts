@@ -19,6 +19,8 @@ export interface LookupProcess {
   readonly operationsUrl: string;
   /** The bench client's token (send as `Authorization: Bearer`). */
   readonly token: string;
+  /** The bearer token of POST /admin/reload. */
+  readonly operationsToken: string;
   stop(): Promise<void>;
 }
 
@@ -52,6 +54,8 @@ export async function startLookupProcess(options: LookupProcessOptions): Promise
   if (!key.ok) throw new Error(key.error);
   writeFileSync(join(dir, "list.key"), keyText, { mode: 0o600 });
   writeFileSync(join(dir, "list.json.enc"), encryptedSyntheticList(options.rooms, key.value));
+  const operationsToken = generateToken();
+  writeFileSync(join(dir, "operations-token"), `${operationsToken}\n`, { mode: 0o600 });
 
   const [apiPort, opsPort] = [await freePort(), await freePort()];
   const database = options.database ?? `sqlite:${join(dir, "redlight.db")}`;
@@ -64,6 +68,7 @@ export async function startLookupProcess(options: LookupProcessOptions): Promise
       lookup: {
         listen: `127.0.0.1:${apiPort}`,
         metrics_listen: `127.0.0.1:${opsPort}`,
+        operations_token_file: "./operations-token",
         filtered_tags: ["csam"],
         sources: [{ file: "./list.json.enc", encryption_key_file: "./list.key", refresh: "1h" }],
         freeze: { threshold: 1_000_000_000 },
@@ -108,6 +113,7 @@ export async function startLookupProcess(options: LookupProcessOptions): Promise
     apiUrl,
     operationsUrl: `http://127.0.0.1:${opsPort}`,
     token,
+    operationsToken,
     stop: () => service.stop(),
   };
 }

@@ -49,8 +49,9 @@ function program(): Command {
   const clients = cli.command("clients").description("the whitelist of client homeservers");
   clients
     .command("add <name>")
-    .description("add a client; prints its token alone on stdout")
+    .description("add a client; prints its token alone on stdout (or writes it to --out)")
     .addOption(configOption())
+    .option("--out <file>", "write the token to this file (mode 0600) instead of stdout")
     .option("--tags <tags>", "comma-separated subset of the server's filtered_tags")
     .option("--allow-ip <cidr>", "allowed source address or range (repeatable)", collect, [])
     .option("--scope <scope>", "extra grant, e.g. directory (repeatable)", collect, [])
@@ -63,8 +64,9 @@ function program(): Command {
     .action(revokeClient);
   clients
     .command("rotate <name>")
-    .description("replace a client's token; prints it on stdout")
+    .description("replace a client's token; prints it on stdout (or writes it to --out)")
     .addOption(configOption())
+    .option("--out <file>", "write the token to this file (mode 0600) instead of stdout")
     .action(rotateClient);
 
   const freezes = cli.command("freezes").description("frozen user pseudonyms");

@@ -27,6 +27,7 @@ import {
   verdictOf,
   type WireAnswer,
 } from "./support/guard-answers.js";
+import { operationsToken } from "./guard-fixture.js";
 import { startGuardWorld, type GuardWorld } from "./support/guard-world.js";
 import { contentType, extraHeaders, jsonishBody } from "./support/hostile-input.js";
 import { rawRequest, requestBytes } from "./support/raw-http.js";
@@ -518,10 +519,14 @@ describe("fuzzing the operations listener", () => {
           fc.integer({ min: 4097, max: 9000 }).map((n) => Buffer.alloc(n, 0x7b)),
         ),
         contentType,
-        async (t, odd, raw, type) => {
+        fc.boolean(),
+        extraHeaders,
+        async (t, odd, raw, type, authorised, extra) => {
           const method = odd ? "DELETE" : t.served;
           const headers: Record<string, string> =
-            type === undefined ? {} : { "content-type": type };
+            type === undefined ? { ...extra } : { ...extra, "content-type": type };
+          // Half the requests carry the operations token, so unfreezes are reached too.
+          if (authorised) headers.authorization = `Bearer ${operationsToken(world.config)}`;
           const req: Sent = { base: "operations", path: t.path, method, headers, body: raw };
           const answer = await send(req);
           const problems = basicProblems(answer, secretList);
@@ -533,7 +538,7 @@ describe("fuzzing the operations listener", () => {
             if (typeof b?.unfrozen !== "boolean" || typeof b.summary !== "string")
               problems.push("malformed unfreeze answer");
           } else {
-            problems.push(...matrixErrorProblems(answer, [400, 404, 405, 413]));
+            problems.push(...matrixErrorProblems(answer, [400, 401, 403, 404, 405, 413, 415]));
           }
           fail(problems, req, answer);
         },

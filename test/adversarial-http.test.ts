@@ -240,9 +240,14 @@ describe("fuzzing the operations listener", () => {
         extraHeaders,
         body,
         fc.boolean(),
-        async (t, type, extra, raw, odd) => {
+        fc.boolean(),
+        async (t, type, extra, raw, odd, authorised) => {
           const m = odd ? "DELETE" : t.served;
-          const headers = type === undefined ? extra : { ...extra, "content-type": type };
+          const headers: Record<string, string> =
+            type === undefined ? { ...extra } : { ...extra, "content-type": type };
+          // Half the requests carry the operations token, so the gate's later checks and
+          // the reload itself are reached too.
+          if (authorised) headers.authorization = `Bearer ${fx.operationsToken}`;
           const req: Sent = { base: "ops", path: t.path, method: m, headers, body: raw };
           const answer = await send(req);
           if (t.surface === "metrics" && answer.status === 200) return; // Prometheus text, by design

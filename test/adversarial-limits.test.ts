@@ -192,7 +192,13 @@ describe("named protocol abuses", () => {
     const bytes = requestBytes(
       "POST",
       "/admin/reload",
-      H([["content-length", "1025"]]),
+      [
+        ["host", "x"],
+        ["authorization", `Bearer ${fx.operationsToken}`],
+        ["content-type", "application/json"],
+        ["content-length", "1025"],
+        ["connection", "close"],
+      ],
       padded(1025),
     );
     const r = await send(bytes, false, fx.handle.operationsUrl);

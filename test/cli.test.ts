@@ -2,12 +2,13 @@
  * The redlight CLI as an operator uses it: real processes, real files, real signals.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { ljs4Hash } from "../src/core/hash.js";
+import { freePort } from "./guard-fixture.js";
 import { listedRoom, syntheticRdlist } from "./support/lookup-fixture.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -63,6 +64,29 @@ describe("redlight CLI", () => {
     expect(rotated.stdout).toMatch(/^[A-Za-z0-9]{40}\n$/);
     expect(rotated.stdout.trim()).not.toBe(token);
     expect(readFileSync(join(dir, "redlight.db")).includes(Buffer.from(token))).toBe(false);
+  });
+
+  it("writes tokens and keys owner-only under umask 022: clients add/rotate --out, list keygen", () => {
+    const previous = process.umask(0o022); // the CLI inherits it
+    try {
+      const mode = (name: string) => statSync(join(dir, name)).mode & 0o777;
+      const add = redlight(["clients", "add", "hs-out", "--out", "tokens/hs-out.token"]);
+      expect(add.status).toBe(0);
+      expect(add.stdout).toBe(""); // the token went to the file only
+      expect(readFileSync(join(dir, "tokens/hs-out.token"), "utf8")).toMatch(/^[A-Za-z0-9]{40}\n$/);
+      expect(mode("tokens")).toBe(0o700);
+      expect(mode("tokens/hs-out.token")).toBe(0o600);
+      // Rotating into a file someone left world-readable makes it owner-only first.
+      writeFileSync(join(dir, "rotated.token"), "old\n", { mode: 0o644 });
+      expect(redlight(["clients", "rotate", "hs-out", "--out", "rotated.token"]).status).toBe(0);
+      expect(mode("rotated.token")).toBe(0o600);
+      expect(readFileSync(join(dir, "rotated.token"), "utf8")).not.toBe("old\n");
+      expect(redlight(["list", "keygen", "--out", "mode.key"]).status).toBe(0);
+      expect(mode("mode.key")).toBe(0o600);
+      expect(mode("redlight.db")).toBe(0o600);
+    } finally {
+      process.umask(previous);
+    }
   });
 
   it("rejects bad input to clients add with exit code 2 and a clear message", () => {
@@ -125,6 +149,50 @@ describe("redlight CLI", () => {
     expect(log).toMatch(/lookup service stopped/);
     expect(log).not.toContain(listedRoom(1));
     expect(log).not.toContain(ljs4Hash(listedRoom(1)));
+  });
+
+  it("list reload sends the operations token to a running lookup service, and needs one", async () => {
+    const none = redlight(["list", "reload"]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/lookup\.operations_token_file/);
+    const opsPort = await freePort();
+    const withToken = join(dir, "ops.yaml");
+    writeFileSync(join(dir, "ops-token"), "synthetic-operations-token-0002\n", { mode: 0o600 });
+    writeFileSync(
+      withToken,
+      stringify({
+        database: "sqlite:./redlight.db",
+        lookup: {
+          listen: "127.0.0.1:0",
+          metrics_listen: `127.0.0.1:${opsPort}`,
+          operations_token_file: "./ops-token",
+          sources: [{ file: "./list.enc", encryption_key_file: "./list.key" }],
+        },
+      }),
+    );
+    const child = spawn(
+      process.execPath,
+      ["--import", TSX, join(ROOT, "src/main.ts"), "lookup", "--config", withToken],
+      { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let log = "";
+    child.stderr.on("data", (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    try {
+      for (let i = 0; i < 600 && !log.includes("lookup service listening"); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      const r = redlight(["list", "reload", "--config", withToken]);
+      expect(r.stderr).toMatch(/reloaded: \d+ rooms in service/);
+      expect(r.status).toBe(0);
+      writeFileSync(join(dir, "ops-token"), "not-the-token\n", { mode: 0o600 });
+      const wrong = redlight(["list", "reload", "--config", withToken]);
+      expect(wrong.status).toBe(2);
+      expect(wrong.stderr).toMatch(/HTTP 401/);
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
+    expect(log).not.toContain("synthetic-operations-token-0002");
   });
 
   it("refuses to serve without a list source", () => {

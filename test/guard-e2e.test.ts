@@ -195,7 +195,7 @@ describe("the guard on a real Synapse", () => {
     await waitForAlert(
       (b) =>
         b ===
-        `Account unfrozen: ${bob.userId} by the command line. The freeze is lifted. The Synapse suspension is lifted.`,
+        `Account unfrozen: ${bob.userId} by the operations token. The freeze is lifted. The Synapse suspension is lifted.`,
     );
     expect(await bob.join(clean)).toEqual({ ok: true, value: { roomId: clean } });
 

@@ -5,7 +5,7 @@
  * CLI and Synapse's module config are all made.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -170,9 +170,12 @@ export function writeGuardConfig(inputs: GuardFileInputs): {
   config: GuardRunConfig;
 } {
   const { dir } = inputs;
+  if (!existsSync(join(dir, "secrets/operations-token")))
+    writeSecret(dir, "operations-token", `ops-${randomBytes(16).toString("hex")}`);
   const guard: Record<string, unknown> = {
     listen: `127.0.0.1:${inputs.guardPort}`,
     metrics_listen: `127.0.0.1:${inputs.operationsPort}`,
+    operations_token_file: "./secrets/operations-token",
     homeserver_url: inputs.homeserverUrl,
     antispam_secret_file: "./secrets/antispam",
     pseudonym_secret_file: "./secrets/pseudonym",
@@ -194,6 +197,15 @@ export function writeGuardConfig(inputs: GuardFileInputs): {
   const file = join(dir, "redlight.yaml");
   writeFileSync(file, stringify({ log_level: "info", guard }));
   return { file, config: loadGuardConfig(file) };
+}
+
+/** The operations token of a guard config written by {@link writeGuardConfig}. */
+export function operationsToken(config: {
+  guard: { operations_token_file?: string | undefined };
+}): string {
+  const file = config.guard.operations_token_file;
+  if (file === undefined) throw new Error("no guard.operations_token_file");
+  return readFileSync(file, "utf8").trim();
 }
 
 /** A config with its guard section, as the guard runs it. */

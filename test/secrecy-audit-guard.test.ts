@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyedUserPseudonym, ljs4Hash, ljs4HashBytes } from "../src/core/hash.js";
+import { operationsToken } from "./guard-fixture.js";
 import { metricValue, startGuardWorld, type GuardWorld } from "./support/guard-world.js";
 import { clean, listed, SERVER, TERM, termRoom } from "./support/synapse-stand-in.js";
 
@@ -107,6 +108,10 @@ async function scenario(): Promise<void> {
   // An unfreeze from the command line.
   const unfreeze = await fetch(`${guard.operationsUrl}/admin/unfreeze`, {
     method: "POST",
+    headers: {
+      authorization: `Bearer ${operationsToken(world.config)}`,
+      "content-type": "application/json",
+    },
     body: JSON.stringify({ user_id: FROZEN_USER }),
   });
   expect(unfreeze.status).toBe(200);
@@ -222,6 +227,7 @@ describe("secrecy audit of the guard", () => {
       ["alert-bot token", Buffer.from(s.botToken)],
       ["admin token", Buffer.from(s.adminToken)],
       ["text check key", Buffer.from(s.textKey)],
+      ["operations token", Buffer.from(operationsToken(world.config))],
       ["a frozen user's pseudonym", Buffer.from(keyedUserPseudonym(s.pseudonym, FROZEN_USER))],
     ];
     expect(findings(needles)).toEqual([]);

@@ -24,7 +24,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ljs4Hash, ljs4HashBytes } from "../src/core/hash.js";
 import { encryptList, parseListKey } from "../src/list/encryption.js";
 import { cleanRoom, listedRoom, syntheticRdlist } from "./support/lookup-fixture.js";
-import { spawnLookup, writeLookupConfig, type LookupProcess } from "./support/lookup-process.js";
+import {
+  lookupOperationsToken,
+  spawnLookup,
+  writeLookupConfig,
+  type LookupProcess,
+} from "./support/lookup-process.js";
 import { pgDump } from "./support/pg-checks.js";
 import { usePostgres, type PostgresHandle } from "./support/postgres.js";
 
@@ -109,7 +114,11 @@ async function scenario(p: LookupProcess, hs1: string, directory: string): Promi
   });
   for (const mode of ["plain", "garbage", "good"] as const) {
     listMode = mode;
-    await fetch(`${p.operationsUrl}/admin/reload`, { method: "POST" });
+    const reloaded = await fetch(`${p.operationsUrl}/admin/reload`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${lookupOperationsToken(dir)}` },
+    });
+    expect(reloaded.status).toBe(200);
   }
   p.child.kill("SIGHUP");
   await fetch(`${p.operationsUrl}/metrics`);
@@ -251,9 +260,13 @@ describe("secrecy audit", () => {
     tokens.forEach((t, i) => needles.push([`client token ${i}`, Buffer.from(t)]));
     needles.push(["list bearer token", Buffer.from(BEARER)]);
     needles.push(["list key", Buffer.from(listKeyHex)]);
+    needles.push(["operations token", Buffer.from(lookupOperationsToken(dir))]);
     expect(tokens.every((t) => /^[A-Za-z0-9]{40}$/.test(t))).toBe(true);
     // The files that hold a secret by design.
-    const exempt = (where: string) => where.endsWith("list.bearer") || where.endsWith("list.key");
+    const exempt = (where: string) =>
+      where.endsWith("list.bearer") ||
+      where.endsWith("list.key") ||
+      where.endsWith("operations-token");
     expect(findings(needles, exempt)).toEqual([]);
   });
 

@@ -116,7 +116,10 @@ export async function reloadScenario(ctx: BenchContext): Promise<ScenarioResult>
     const reloads = (async () => {
       while (running) {
         const started = performance.now();
-        const response = await fetch(`${lookup.operationsUrl}/admin/reload`, { method: "POST" });
+        const response = await fetch(`${lookup.operationsUrl}/admin/reload`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${lookup.operationsToken}` },
+        });
         await response.body?.cancel();
         if (response.ok) reloadMs.push(performance.now() - started);
         else reloadFailures++;

@@ -1,6 +1,7 @@
 /** `redlight clients …`: the whitelist of client homeservers (the spec's chain of trust). */
 import { generateToken, tokenHash } from "../core/token.js";
 import { isValidRange } from "../services/lookup/client-registry.js";
+import { writePrivateFile } from "../storage/private-files.js";
 import { CliError, say, withStorage } from "./context.js";
 
 /** Options of `clients add`. */
@@ -9,6 +10,8 @@ export interface AddClientOptions {
   readonly tags?: string;
   readonly allowIp: string[];
   readonly scope: string[];
+  /** Write the token to this file (0600) instead of stdout. */
+  readonly out?: string;
 }
 
 const SCOPES = new Set(["directory"]);
@@ -43,9 +46,26 @@ export async function addClient(name: string, options: AddClientOptions): Promis
       throw new CliError(
         `a client named ${name} already exists (use rotate, or revoke and pick a new name)`,
       );
-    say(`added client ${name}; its token follows on stdout and is shown only this once`);
-    process.stdout.write(`${token}\n`);
+    say(`added client ${name}; its token is shown only this once`);
+    emitToken(token, options.out);
   });
+}
+
+/**
+ * Puts a new token on stdout, or into an owner-only file: `clients add … > hs.token` would
+ * create the file with the umask's mode (0644 under the usual 022).
+ */
+function emitToken(token: string, out: string | undefined): void {
+  if (out === undefined) {
+    process.stdout.write(`${token}\n`);
+    return;
+  }
+  try {
+    writePrivateFile(out, `${token}\n`);
+  } catch (e) {
+    throw new CliError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+  }
+  say(`wrote the token to ${out} (mode 0600)`);
 }
 
 /** Lists clients (never tokens). */
@@ -73,12 +93,15 @@ export async function revokeClient(name: string, options: { config?: string }): 
 }
 
 /** Gives a client a new token (printed alone on stdout); the old one stops working. */
-export async function rotateClient(name: string, options: { config?: string }): Promise<void> {
+export async function rotateClient(
+  name: string,
+  options: { config?: string; out?: string },
+): Promise<void> {
   await withStorage(options.config, async (storage) => {
     const token = generateToken();
     if (!(await storage.rotateToken(name, tokenHash(token), Date.now())))
       throw new CliError(`no active client named ${name}`);
-    say(`new token for ${name} follows on stdout; the old one stops working within seconds`);
-    process.stdout.write(`${token}\n`);
+    say(`new token for ${name}; the old one stops working within seconds`);
+    emitToken(token, options.out);
   });
 }

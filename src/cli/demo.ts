@@ -5,7 +5,7 @@
  * Prints how to try both with curl.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
 import { loadConfigFile } from "../config/load.js";
@@ -15,6 +15,7 @@ import { ljs4Hash } from "../core/hash.js";
 import { generateToken, tokenHash } from "../core/token.js";
 import { encryptList, generateListKey, parseListKey } from "../list/encryption.js";
 import { openStorage } from "../storage/open.js";
+import { ensurePrivateDir, writePrivateFile } from "../storage/private-files.js";
 import { CliError, say } from "./context.js";
 import { runServices, type RunningServices } from "./serve.js";
 
@@ -35,7 +36,7 @@ export function syntheticList(rooms: number): Buffer {
 
 /** Writes a secret file once (mode 0600) and returns its content. */
 function secretFile(path: string, make: () => string): string {
-  if (!existsSync(path)) writeFileSync(path, `${make()}\n`, { mode: 0o600 });
+  if (!existsSync(path)) writePrivateFile(path, `${make()}\n`);
   return readSecretFile(path);
 }
 
@@ -49,27 +50,29 @@ export async function demo(options: { dir: string; rooms: string; port: string }
   }
   if (!Number.isInteger(port) || port < 1 || port > 64_000)
     throw new CliError("--port must be 1…64000");
-  mkdirSync(join(dir, "secrets"), { recursive: true, mode: 0o700 });
+  // Owner-only, whatever the umask: the folder holds the database and the secrets.
+  ensurePrivateDir(join(dir, "secrets"));
   const key = parseListKey(
     secretFile(join(dir, "secrets/list.key"), () => generateListKey().trim()),
   );
   if (!key.ok) throw new CliError(key.error);
-  writeFileSync(join(dir, "list.json.enc"), encryptList(syntheticList(rooms), key.value), {
-    mode: 0o600,
-  });
+  writePrivateFile(join(dir, "list.json.enc"), encryptList(syntheticList(rooms), key.value));
   const antispamSecret = secretFile(join(dir, "secrets/antispam"), () =>
     randomBytes(24).toString("hex"),
   );
   secretFile(join(dir, "secrets/pseudonym"), () => randomBytes(32).toString("hex"));
+  const operationsToken = secretFile(join(dir, "secrets/operations-token"), () =>
+    randomBytes(24).toString("hex"),
+  );
   const token = generateToken();
-  writeFileSync(join(dir, "secrets/lookup-token"), `${token}\n`, { mode: 0o600 });
+  writePrivateFile(join(dir, "secrets/lookup-token"), `${token}\n`);
   const configFile = join(dir, "config.yaml");
   writeFileSync(configFile, demoConfigYaml(port));
   const config = loadConfigFile(configFile);
   if (!config.ok) throw new CliError(config.error);
   await registerDemoClient(config.value, token);
   await runServices(config.value, { lookup: true, guard: true }, (running) =>
-    printTryIt(running, { dir, configFile, rooms, token, antispamSecret }),
+    printTryIt(running, { dir, configFile, rooms, token, antispamSecret, operationsToken }),
   );
 }
 
@@ -79,12 +82,14 @@ function demoConfigYaml(port: number): string {
     lookup: {
       listen: `127.0.0.1:${port}`,
       metrics_listen: `127.0.0.1:${port + 1000}`,
+      operations_token_file: "./secrets/operations-token",
       filtered_tags: ["csam"],
       sources: [{ file: "./list.json.enc", encryption_key_file: "./secrets/list.key" }],
     },
     guard: {
       listen: `127.0.0.1:${port + 1}`,
       metrics_listen: `127.0.0.1:${port + 1001}`,
+      operations_token_file: "./secrets/operations-token",
       homeserver_url: "http://127.0.0.1:8008",
       antispam_secret_file: "./secrets/antispam",
       pseudonym_secret_file: "./secrets/pseudonym",
@@ -115,7 +120,14 @@ async function registerDemoClient(config: Config, token: string): Promise<void> 
 
 function printTryIt(
   running: RunningServices,
-  demo: { dir: string; configFile: string; rooms: number; token: string; antispamSecret: string },
+  demo: {
+    dir: string;
+    configFile: string;
+    rooms: number;
+    token: string;
+    antispamSecret: string;
+    operationsToken: string;
+  },
 ): void {
   const apiUrl = running.lookup?.apiUrl ?? "";
   const user = ljs4Hash("@demo-user:example.org");
@@ -136,6 +148,14 @@ function printTryIt(
   );
   say(`  ${guardCurl(syntheticRoomId(2))}`);
   say(`  ${guardCurl(syntheticRoomId(demo.rooms + 1))}`);
+  say("");
+  const operations = `-H 'Authorization: Bearer ${demo.operationsToken}'`;
+  say("Operations, with the token in secrets/operations-token (as `redlight list reload` and");
+  say("`redlight guard unfreeze` send it). A reload answers the room count; an unfreeze, 200:");
+  say(`  curl -i -X POST ${running.lookup?.operationsUrl ?? ""}/admin/reload ${operations}`);
+  say(
+    `  curl -i -X POST ${running.guard?.operationsUrl ?? ""}/admin/unfreeze ${operations} -H 'Content-Type: application/json' -d '{"user_id":"@demo-user:example.org"}'`,
+  );
   say("");
   say(`For a real Synapse: node bin/redlight.js guard module-config -c ${demo.configFile}`);
   say("Three refused joins freeze a user; then every join is refused. Ctrl-C stops.");

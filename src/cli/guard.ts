@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { Config, GuardConfig } from "../config/schema.js";
+import { readSecretFile } from "../config/secrets.js";
 import { parseUserId } from "../core/ids.js";
 import { hashTerm, normaliseTokens } from "../core/text/index.js";
 import { antispamModuleYaml } from "../services/guard/module-config.js";
@@ -27,7 +28,8 @@ export async function serveGuard(options: { config?: string }): Promise<void> {
 
 /**
  * Unfreezes an account: through the running guard's operations listener, so its memory of
- * the freeze goes too; if no guard answers there, directly.
+ * the freeze goes too; if no guard answers there (or no operations token is configured),
+ * directly.
  */
 export async function unfreezeGuardUser(
   userId: string,
@@ -36,18 +38,7 @@ export async function unfreezeGuardUser(
   const user = parseUserId(userId);
   if (!user.ok) throw new CliError(`${userId}: ${user.error}`);
   const config = loadGuardConfig(options.config);
-  const actor = "the command line";
-  let response: Response | undefined;
-  try {
-    response = await fetch(`http://${config.guard.metrics_listen}/admin/unfreeze`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ user_id: user.value, actor }),
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch {
-    say(`no guard answers on ${config.guard.metrics_listen}; unfreezing directly`);
-  }
+  const response = await askRunningGuard(config.guard, user.value);
   if (response !== undefined) {
     const body = (await response.json().catch(() => ({}))) as { summary?: string; error?: string };
     if (!response.ok)
@@ -57,12 +48,39 @@ export async function unfreezeGuardUser(
   }
   let outcome;
   try {
-    outcome = await unfreezeStandalone(config.guard, user.value, actor, say);
+    outcome = await unfreezeStandalone(config.guard, user.value, "the command line", say);
   } catch (e) {
     throw new CliError((e as Error).message); // an unreadable secret file, say
   }
   if (!outcome.ok) throw new CliError(outcome.error);
   say(outcome.value.summary);
+}
+
+/** POST /admin/unfreeze with the operations token; undefined when no guard can be asked. */
+async function askRunningGuard(guard: GuardConfig, user: string): Promise<Response | undefined> {
+  if (guard.operations_token_file === undefined) {
+    say(
+      "no guard.operations_token_file: unfreezing directly (a running guard notices within guard.cache.frozen_recheck)",
+    );
+    return undefined;
+  }
+  let token: string;
+  try {
+    token = readSecretFile(guard.operations_token_file);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  try {
+    return await fetch(`http://${guard.metrics_listen}/admin/unfreeze`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ user_id: user }),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch {
+    say(`no guard answers on ${guard.metrics_listen}; unfreezing directly`);
+    return undefined;
+  }
 }
 
 /** Prints the synapse-http-antispam `modules:` entry for this config on stdout. */

@@ -1,15 +1,20 @@
 /** `redlight list …`: preparing an encrypted list, checking sources, asking for a reload. */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { durationMs } from "../config/schema.js";
 import { readSecretFile } from "../config/secrets.js";
 import { decodeRdlist } from "../core/rdlist.js";
 import { encryptList, generateListKey, parseListKey } from "../list/encryption.js";
 import { listSource } from "../list/sources.js";
+import { writePrivateFile } from "../storage/private-files.js";
 import { CliError, loadConfig, say } from "./context.js";
 
 /** Writes a new random key file (mode 0600). */
 export function keygen(out: string): void {
-  writeFileSync(out, generateListKey(), { mode: 0o600, flag: "wx" });
+  try {
+    writePrivateFile(out, generateListKey(), { exclusive: true });
+  } catch (e) {
+    throw new CliError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+  }
   say(`wrote a new list key to ${out}; keep it apart from the encrypted list`);
 }
 
@@ -23,7 +28,7 @@ export function encrypt(options: { key: string; in?: string; out: string }): voi
   const plain = readFileSync(options.in ?? 0);
   const decoded = decodeRdlist(plain.toString("utf8"));
   if (!decoded.ok) throw new CliError(`refusing to encrypt: ${decoded.error}`);
-  writeFileSync(options.out, encryptList(plain, key.value), { mode: 0o600 });
+  writePrivateFile(options.out, encryptList(plain, key.value));
   plain.fill(0);
   say(
     `encrypted ${decoded.value.builder.size} rooms (${decoded.value.skipped} invalid entries skipped) to ${options.out}`,
@@ -53,14 +58,32 @@ export async function check(options: { config?: string }): Promise<void> {
 /** Asks a running lookup service to reload now (through its operations listener). */
 export async function reload(options: { config?: string }): Promise<void> {
   const config = loadConfig(options.config);
+  const tokenFile = config.lookup.operations_token_file;
+  if (tokenFile === undefined)
+    throw new CliError(
+      "no lookup.operations_token_file in the config: set it, or send the lookup process SIGHUP",
+    );
+  let token: string;
+  try {
+    token = readSecretFile(tokenFile);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
   const url = `http://${config.lookup.metrics_listen}/admin/reload`;
   let response: Response;
   try {
-    response = await fetch(url, { method: "POST", signal: AbortSignal.timeout(120_000) });
+    response = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(120_000),
+    });
   } catch (e) {
     throw new CliError(`cannot reach the lookup service at ${url}: ${(e as Error).message}`);
   }
-  if (!response.ok) throw new CliError(`reload failed: HTTP ${response.status}`);
+  if (!response.ok) {
+    const body = (await response.json().catch(() => ({}))) as { error?: { error?: string } };
+    throw new CliError(`reload failed: HTTP ${response.status} ${body.error?.error ?? ""}`.trim());
+  }
   const body = (await response.json()) as { entries: number };
   say(`reloaded: ${body.entries} rooms in service`);
 }

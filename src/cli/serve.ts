@@ -5,6 +5,7 @@
  */
 import type { Config } from "../config/schema.js";
 import { createLogger } from "../observability/logger.js";
+import { redactUrlsDeep } from "../observability/redact.js";
 import { startGuard, type GuardHandle } from "../services/guard/main.js";
 import { startLookup, type LookupHandle } from "../services/lookup/main.js";
 import { CliError, loadConfig } from "./context.js";
@@ -79,32 +80,9 @@ export async function runServices(
 
 /**
  * The config as it may be logged. Secrets live in files, but URLs can still carry them: a
- * database password, or a presigned list URL's query string. Those are cut away.
+ * database password, a presigned list URL's signature, a token in a homeserver URL. Every
+ * URL and connection string in it goes through the one redaction rule.
  */
 export function loggableConfig(config: Config): Config {
-  return {
-    ...config,
-    database: redactDatabaseUrl(config.database),
-    lookup: {
-      ...config.lookup,
-      sources: config.lookup.sources.map((s) =>
-        s.url === undefined ? s : { ...s, url: urlWithoutSecrets(s.url) },
-      ),
-    },
-  };
-}
-
-/** Keeps a URL's origin and path; drops credentials, query string and fragment. */
-export function urlWithoutSecrets(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return "[unparseable url]";
-  }
-}
-
-/** Hides a password in a postgres:// URL before it is logged. */
-export function redactDatabaseUrl(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]+):[^@]*@/, "$1:[redacted]@");
+  return redactUrlsDeep(config);
 }

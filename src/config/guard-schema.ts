@@ -18,6 +18,14 @@ export const guardSchema = z
       "127.0.0.1:9481",
       "Address of Prometheus /metrics and POST /admin/unfreeze (used by the CLI). Keep it private.",
     ),
+    operations_token_file: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          "File holding the bearer token of POST /admin/unfreeze (read by `redlight guard unfreeze` too). Absent: the endpoint is off and the CLI unfreezes without the guard.",
+        examples: ["./secrets/operations-token"],
+      }),
     homeserver_url: z.url({ protocol: /^https?$/ }).meta({
       description: "Client-server API of the homeserver (alerts, admin API).",
       examples: ["http://127.0.0.1:8008"],

@@ -48,6 +48,7 @@ function resolvePaths(config: Config, baseDir: string): Config {
     database,
     lookup: {
       ...config.lookup,
+      ...optional("operations_token_file", config.lookup.operations_token_file),
       sources: config.lookup.sources.map((s) => ({
         ...s,
         ...optional("file", s.file),
@@ -69,6 +70,9 @@ function resolveGuardPaths(guard: GuardConfig, baseDir: string): GuardConfig {
     ...(guard.admin_token_file === undefined
       ? {}
       : { admin_token_file: at(guard.admin_token_file) }),
+    ...(guard.operations_token_file === undefined
+      ? {}
+      : { operations_token_file: at(guard.operations_token_file) }),
     lookup: { ...guard.lookup, api_token_file: at(guard.lookup.api_token_file) },
     terms: guard.terms.map((list) => ({
       ...list,

@@ -51,6 +51,14 @@ const lookupSchema = z
       "127.0.0.1:9480",
       "Address of the operations endpoint: Prometheus /metrics and POST /admin/reload. Keep it private.",
     ),
+    operations_token_file: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          "File holding the bearer token of POST /admin/reload (read by `redlight list reload` too). Absent: the reload endpoint is off (SIGHUP still reloads).",
+        examples: ["./secrets/operations-token"],
+      }),
     filtered_tags: z
       .array(z.string().min(1))
       .min(1)

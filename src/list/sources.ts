@@ -8,6 +8,7 @@ import { err, ok, type Result } from "../core/result.js";
 import type { SourceList } from "../core/source-list.js";
 import type { SourceConfig } from "../config/schema.js";
 import { readSecretFile } from "../config/secrets.js";
+import { redactUrl } from "../observability/redact.js";
 import { parseListKey } from "./encryption.js";
 import { decodeOffThread } from "./off-thread.js";
 
@@ -81,7 +82,7 @@ function urlSource(
   let etag: string | undefined;
   let lastModified: string | undefined;
   return {
-    label: `url ${url.origin}${url.pathname}`,
+    label: `url ${redactUrl(url.href)}`,
     refreshMs,
     async fetch() {
       const headers: Record<string, string> = {

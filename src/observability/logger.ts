@@ -6,6 +6,7 @@
  */
 import { pino, type DestinationStream, type Logger } from "pino";
 import { PinoPretty } from "pino-pretty";
+import { redactUrlsDeep } from "./redact.js";
 
 export type { Logger } from "pino";
 
@@ -19,6 +20,12 @@ export const REDACTED_PATHS = [
   "*.authorization",
   "headers.authorization",
   "req.headers.authorization",
+  "password",
+  "secret",
+  "access_token",
+  "*.password",
+  "*.secret",
+  "*.access_token",
   "room_id",
   "room_id_hash",
   "*.room_id",
@@ -63,6 +70,8 @@ export function createLogger(
       name,
       level,
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+      // Credentials inside URLs (userinfo, query values) in any field: src/observability/redact.ts.
+      formatters: { log: (fields) => redactUrlsDeep(fields) },
       base: { service: name },
     },
     destination ??

@@ -58,3 +58,26 @@ describe("SQLite background checkpoints", () => {
     }
   });
 });
+
+describe("SQLite files on disk", () => {
+  it("creates the folder 0700 and the database, its -wal and -shm 0600 under umask 022", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "redlight-sqlite-mode-"));
+    const previous = process.umask(0o022);
+    try {
+      const path = join(dir, "data", "redlight.db");
+      const storage = await SqliteStorage.open(path, { checkpointInBackground: true });
+      // A write, so the WAL and shared-memory files exist while the database is open.
+      await storage.addClient(
+        { name: "hs1", tokenHash: "0".repeat(64), tags: null, allowIps: [], scopes: [] },
+        Date.now(),
+      );
+      const mode = (p: string) => statSync(p).mode & 0o777;
+      expect(mode(join(dir, "data"))).toBe(0o700);
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(mode(file), file).toBe(0o600);
+      await storage.close();
+    } finally {
+      process.umask(previous);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -4,12 +4,11 @@
  * across processes sharing the file use BEGIN IMMEDIATE.
  */
 import { randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { assessHit, type FreezeRule, type PriorHit } from "../core/freeze.js";
 import type { QuotaDelta } from "../core/rate-limit.js";
 import { migrate, type Migration, type MigrationTarget } from "./migrations.js";
+import { createPrivateFile } from "./private-files.js";
 import {
   quotaTotalKey,
   type AuditEvent,
@@ -66,7 +65,9 @@ export class SqliteStorage implements Storage {
 
   /** Opens (creating if needed) and migrates the database at `path`. */
   static async open(path: string, options: SqliteOptions = {}): Promise<SqliteStorage> {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    // Owner-only, whatever the umask: SQLite gives the -wal and -shm files the database
+    // file's mode, so a database created 0600 keeps its journals 0600 too.
+    if (path !== ":memory:") createPrivateFile(path);
     const db = new Database(path);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");

@@ -49,6 +49,8 @@ export interface LookupFixture {
   readonly config: Config;
   readonly handle: LookupHandle;
   readonly tokens: Record<string, string>;
+  /** The bearer token of POST /admin/reload. */
+  readonly operationsToken: string;
   readonly logFile: string;
   /** PUT abuse_lookup with a room id and user id (hashed here). */
   lookup(token: string | undefined, room: string, user: string): Promise<Response>;
@@ -61,6 +63,8 @@ export interface LookupFixture {
 export async function startLookupFixture(options: FixtureOptions = {}): Promise<LookupFixture> {
   const dir = mkdtempSync(join(tmpdir(), "redlight-lookup-"));
   writeFileSync(join(dir, "list.json"), syntheticRdlist(options.rooms ?? 10));
+  const operationsToken = `ops-${generateToken()}`;
+  writeFileSync(join(dir, "operations-token"), `${operationsToken}\n`, { mode: 0o600 });
   const parsed = parseConfig(
     {
       database: options.database ?? "sqlite:./redlight.db",
@@ -68,6 +72,7 @@ export async function startLookupFixture(options: FixtureOptions = {}): Promise<
       lookup: {
         listen: "127.0.0.1:0",
         metrics_listen: "127.0.0.1:0",
+        operations_token_file: "./operations-token",
         filtered_tags: ["csam", "spam"],
         sources: [{ file: "./list.json" }],
         sync_interval: "100ms",
@@ -98,6 +103,7 @@ export async function startLookupFixture(options: FixtureOptions = {}): Promise<
     config,
     handle,
     tokens,
+    operationsToken,
     logFile,
     request,
     lookup: (token, room, user) =>

@@ -5,7 +5,7 @@
  * the secrecy audit can read it afterwards.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { generateToken, tokenHash } from "../../src/core/token.js";
@@ -33,6 +33,8 @@ export interface LookupProcessSetup {
 /** Writes `dir/redlight.yaml` and the list; answers the config path. */
 export function writeLookupConfig(setup: LookupProcessSetup): string {
   if (setup.list !== undefined) writeFileSync(join(setup.dir, "list.json"), setup.list);
+  const tokenFile = join(setup.dir, "operations-token");
+  if (!existsSync(tokenFile)) writeFileSync(tokenFile, `ops-${generateToken()}\n`, { mode: 0o600 });
   const configFile = join(setup.dir, setup.configName ?? "redlight.yaml");
   writeFileSync(
     configFile,
@@ -42,6 +44,7 @@ export function writeLookupConfig(setup: LookupProcessSetup): string {
       lookup: {
         listen: "127.0.0.1:0",
         metrics_listen: "127.0.0.1:0",
+        operations_token_file: "./operations-token",
         filtered_tags: ["csam", "spam"],
         sources: [{ file: "./list.json" }],
         sync_interval: "200ms",
@@ -50,6 +53,11 @@ export function writeLookupConfig(setup: LookupProcessSetup): string {
     }),
   );
   return configFile;
+}
+
+/** The operations token {@link writeLookupConfig} wrote into `dir`. */
+export function lookupOperationsToken(dir: string): string {
+  return readFileSync(join(dir, "operations-token"), "utf8").trim();
 }
 
 /** Registers clients (all tags, any address) and answers their fresh tokens by name. */

@@ -8,7 +8,12 @@
 import type { FastifyInstance } from "fastify";
 import { termListId } from "../../config/directory-schema.js";
 import { durationMs, type GuardConfig } from "../../config/schema.js";
-import { readSecretFile } from "../../config/secrets.js";
+import {
+  guardSecretFiles,
+  looseSecretFiles,
+  looseSecretWarning,
+  readSecretFile,
+} from "../../config/secrets.js";
 import type { RoomId, UserId } from "../../core/ids.js";
 import { createHttpServer } from "../../http/fastify.js";
 import { backgroundRunner, type RunInBackground } from "../../observability/background.js";
@@ -114,7 +119,13 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
   const readSecret = ports.readSecret ?? readSecretFile;
   const metrics = createGuardMetrics();
   const runInBackground = backgroundRunner(logger);
+  const looseFiles = looseSecretFiles(guardSecretFiles(guard));
+  for (const file of looseFiles)
+    logger.warn({ file }, "secret file is readable by group or others: chmod 600 it");
+  const readyWarnings = looseFiles.length === 0 ? [] : [looseSecretWarning(looseFiles.length)];
   const pseudonym = cachedPseudonyms(pseudonymSecret(guard, readSecret));
+  const operationsToken =
+    guard.operations_token_file === undefined ? undefined : readSecret(guard.operations_token_file);
   const onInternalError = (e: unknown) =>
     logger.error(
       { err: { name: (e as Error).name, message: (e as Error).message } },
@@ -253,6 +264,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
   });
   registerCallbackRoutes(api, service, readSecret(guard.antispam_secret_file), () => ({
     lookup_reachable: !lookup.degraded,
+    ...(readyWarnings.length === 0 ? {} : { warnings: readyWarnings }),
   }));
   const redirector = searchRedirector(guard, directoryTexts);
   if (guard.text_check_key_file !== undefined) {
@@ -264,7 +276,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     writeError: writeGuardError,
     onInternalError,
   });
-  registerOperationsRoutes(operations, metrics.registry, unfreezer);
+  registerOperationsRoutes(operations, metrics.registry, unfreezer, operationsToken);
 
   const directory = composeDirectory({
     guard,

@@ -14,6 +14,7 @@
  *                                           ORG.MATRIX.MSC4387_SAFETY; absent without the key
  *     GET  /health                          process is up
  *     GET  /ready                           200 while the lookup service answers, else 503
+ *                                           (`warnings`: problems that do not fail it)
  *   Directory listener (guard.directory.listen; the reverse proxy routes only these here)
  *     GET|POST|… /_matrix/client/{api/v1,r0,v3,unstable}/publicRooms
  *     GET|POST|… /_matrix/federation/v1/publicRooms
@@ -21,12 +22,13 @@
  *                                           is answered with help, pages are filtered
  *   Operations listener (guard.metrics_listen; keep private)
  *     GET  /metrics                         Prometheus metrics
- *     POST /admin/unfreeze {user_id}        unfreeze (used by `redlight guard unfreeze`)
+ *     POST /admin/unfreeze {user_id}        unfreeze (used by `redlight guard unfreeze`); bearer
+ *                                           operations_token_file, application/json, no
+ *                                           cross-site requests (src/http/operations-auth.ts)
  *
  * A wrong or missing secret gets a non-JSON 401: Synapse must not read it as a refusal,
  * and a JSON M_UNKNOWN_TOKEN would tell clients their own session is dead.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Registry } from "prom-client";
 import type { ApiError } from "../../core/errors.js";
@@ -35,6 +37,7 @@ import { parseUserId } from "../../core/ids.js";
 import { err } from "../../core/result.js";
 import { bearerToken, jsonObjectBody } from "../../http/body.js";
 import { rejectOtherMethods } from "../../http/fastify.js";
+import { OPERATIONS_ACTOR, operationsGate, secretMatcher } from "../../http/operations-auth.js";
 import {
   OWN_ANSWER_HEADERS,
   type DirectoryApi,
@@ -55,16 +58,7 @@ export function callbackOf(url: string): string | undefined {
   return CALLBACK_RE.exec(url)?.[1];
 }
 
-const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
-
-/**
- * A constant-time check of presented secrets against `expected` (timingSafeEqual over
- * SHA-256 digests). The expected digest is computed once, not per callback.
- */
-export function secretMatcher(expected: string): (presented: string | undefined) => boolean {
-  const wanted = digest(expected);
-  return (presented) => presented !== undefined && timingSafeEqual(digest(presented), wanted);
-}
+export { secretMatcher };
 
 /** Constant-time comparison of a presented secret with the configured one (over SHA-256). */
 export function secretMatches(presented: string | undefined, expected: string): boolean {
@@ -115,7 +109,7 @@ export function registerCallbackRoutes(
   app: FastifyInstance,
   service: GuardService,
   secret: string,
-  ready: () => { lookup_reachable: boolean },
+  ready: () => { lookup_reachable: boolean; warnings?: readonly string[] },
 ): void {
   const CALLBACK = CALLBACK_ROUTE;
   const matches = secretMatcher(secret);
@@ -148,25 +142,31 @@ export function registerCallbackRoutes(
   rejectOtherMethods(app, "/ready", ["GET"], writeGuardError);
 }
 
-/** Registers the operations listener's routes. */
+/** Registers the operations listener's routes; `token` gates the state-changing ones. */
 export function registerOperationsRoutes(
   app: FastifyInstance,
   registry: Registry,
   unfreezer: Unfreezer,
+  token: string | undefined,
 ): void {
   app.get("/metrics", async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
   );
   rejectOtherMethods(app, "/metrics", ["GET"], writeGuardError);
 
-  app.post("/admin/unfreeze", async (request, reply) => {
+  const onRequest = operationsGate({
+    token,
+    configKey: "guard.operations_token_file",
+    writeError: writeGuardError,
+    bodyRequired: true,
+  });
+  app.post("/admin/unfreeze", { onRequest }, async (request, reply) => {
     const body = jsonObjectBody(request.body);
     const user = parseUserId(body.ok ? body.value["user_id"] : undefined);
     if (!user.ok)
       return writeGuardError(reply, apiError(400, "M_BAD_JSON", `user_id: ${user.error}`));
-    const actor =
-      body.ok && typeof body.value["actor"] === "string" ? body.value["actor"] : "the command line";
-    const outcome = await unfreezer.unfreeze(user.value, actor.slice(0, 100), "cli");
+    // The actor is who authenticated, never what the body claims.
+    const outcome = await unfreezer.unfreeze(user.value, OPERATIONS_ACTOR, "cli");
     if (!outcome.ok) return writeGuardError(reply, apiError(503, "M_UNKNOWN", outcome.error));
     return reply.send({
       unfrozen: outcome.value.lifted,

@@ -4,6 +4,12 @@
  */
 import { durationMs, type Config } from "../../config/schema.js";
 import { CheckEnumerationWatch } from "../../core/check-enumeration.js";
+import {
+  looseSecretFiles,
+  looseSecretWarning,
+  lookupSecretFiles,
+  readSecretFile,
+} from "../../config/secrets.js";
 import { SlidingWindowLimiter } from "../../core/rate-limit.js";
 import { createHttpServer } from "../../http/fastify.js";
 import { listenOn } from "../../http/listen.js";
@@ -48,6 +54,13 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
       { err: { name: (e as Error).name, message: (e as Error).message } },
       "internal error",
     );
+  // Secrets first: an unreadable file must fail the start before anything is opened.
+  const operationsToken =
+    cfg.operations_token_file === undefined ? undefined : readSecretFile(cfg.operations_token_file);
+  const warnings = looseSecretFiles(lookupSecretFiles(config));
+  for (const file of warnings)
+    logger.warn({ file }, "secret file is readable by group or others: chmod 600 it");
+  const readyWarnings = warnings.length === 0 ? [] : [looseSecretWarning(warnings.length)];
   const storage = await openStorage(config.database, { checkpointInBackground: true });
 
   const list = new ListHolder(
@@ -136,6 +149,7 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
   registerLookupRoutes(api, service, metrics, {
     listReady: () => list.ready,
     databaseHealthy: () => sync.databaseHealthy,
+    warnings: () => readyWarnings,
   });
   const reload = async () => {
     await list.reloadAll();
@@ -147,7 +161,7 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
     errorBody: ljs4ErrorBody,
     onInternalError,
   });
-  registerOperationsRoutes(ops, metrics.registry, reload);
+  registerOperationsRoutes(ops, metrics.registry, reload, operationsToken);
 
   const apiUrl = await listenOn(api, cfg.listen);
   const operationsUrl = await listenOn(ops, cfg.metrics_listen);

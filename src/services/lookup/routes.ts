@@ -6,12 +6,16 @@
  *     POST /_matrix/loj/v1/unfreeze       lift a freeze of one of the caller's pseudonyms
  *     POST /_matrix/loj/v1/check          batch check, `directory` scope (Redlight extension)
  *     GET  /health                        process is up
- *     GET  /ready                         list loaded and database reachable
+ *     GET  /ready                         list loaded and database reachable (`warnings`
+ *                                         names problems that do not fail readiness)
  *   Operations listener (lookup.metrics_listen; keep private)
  *     GET  /metrics                       Prometheus metrics
- *     POST /admin/reload                  reload every list source now
+ *     POST /admin/reload                  reload every list source now; bearer
+ *                                         operations_token_file, no cross-site requests
+ *                                         (src/http/operations-auth.ts)
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { operationsGate } from "../../http/operations-auth.js";
 import type { Registry } from "prom-client";
 import type { z } from "zod";
 import type { ApiError } from "../../core/errors.js";
@@ -63,6 +67,8 @@ const CHECK_BODY_LIMIT = 16 * 1024;
 export interface Readiness {
   listReady(): boolean;
   databaseHealthy(): boolean;
+  /** Problems worth an operator's eye that do not stop the service (loose secret files). */
+  warnings?(): readonly string[];
 }
 
 /** Registers the API routes. */
@@ -145,24 +151,34 @@ export function registerLookupRoutes(
   app.get("/ready", async (_request, reply) => {
     const list = readiness.listReady();
     const database = readiness.databaseHealthy();
-    return reply
-      .code(list && database ? 200 : 503)
-      .send({ list_loaded: list, database_reachable: database });
+    const warnings = readiness.warnings?.() ?? [];
+    return reply.code(list && database ? 200 : 503).send({
+      list_loaded: list,
+      database_reachable: database,
+      ...(warnings.length === 0 ? {} : { warnings }),
+    });
   });
   rejectOtherMethods(app, "/ready", ["GET"], writeLjs4Error);
 }
 
-/** Registers the operations routes (metrics, reload). */
+/** Registers the operations routes (metrics, reload); `token` gates the reload. */
 export function registerOperationsRoutes(
   app: FastifyInstance,
   registry: Registry,
   reload: () => Promise<{ entries: number }>,
+  token: string | undefined,
 ): void {
   app.get("/metrics", async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
   );
   rejectOtherMethods(app, "/metrics", ["GET"], writeLjs4Error);
-  app.post("/admin/reload", async (_request, reply) => reply.send(await reload()));
+  const onRequest = operationsGate({
+    token,
+    configKey: "lookup.operations_token_file",
+    writeError: writeLjs4Error,
+    bodyRequired: false,
+  });
+  app.post("/admin/reload", { onRequest }, async (_request, reply) => reply.send(await reload()));
   rejectOtherMethods(app, "/admin/reload", ["POST"], writeLjs4Error);
 }
 
