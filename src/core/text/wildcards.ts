@@ -5,7 +5,7 @@
  * "quokka%" find rooms named "quokkaberry" although neither spells the term.
  *
  * A pattern word (a white-space separated word with a wildcard) reaches a term when its
- * literal pieces, normalised, occur in the term's key in order and cover at least half of
+ * literal pieces, normalised, occur in the term's key in order and cover more than half of
  * it (and three letters), so "q%" or "%a%" reach nothing.
  */
 import { AMBIGUOUS_I_L, normalise } from "./normalise.js";
@@ -62,7 +62,7 @@ function fillIn(word: string, budget: number): string[] {
 
 /** Whether pattern pieces, from some piece on, occur in order in `key` covering enough. */
 export function reachesKey(pieces: readonly string[], key: string): boolean {
-  const need = Math.max(MIN_COVER, Math.ceil(key.length / 2));
+  const need = Math.max(MIN_COVER, Math.floor(key.length / 2) + 1);
   for (let first = 0; first < pieces.length; first++) {
     let at = 0;
     let covered = 0;

@@ -81,8 +81,13 @@ describe("callback bodies", () => {
     expect(decodeFederatedInvite({ event: "nope" }).ok).toBe(false);
   });
 
-  it("cuts overlong texts before matching", () => {
-    const texts = strippedTexts([{ type: "m.room.name", content: { name: "x".repeat(10_000) } }]);
-    expect(texts.name).toHaveLength(4096);
+  it("keeps whole texts, so a term after the first thousands of characters is matched", () => {
+    const long = `${"x ".repeat(5_000)}quokkaberry`;
+    const texts = strippedTexts([
+      { type: "m.room.name", content: { name: long } },
+      { type: "m.room.topic", content: { topic: long } },
+    ]);
+    expect(texts.name).toBe(long);
+    expect(texts.topic).toBe(long);
   });
 });

@@ -12,8 +12,6 @@ import type { RoomTexts } from "./synapse-admin.js";
 
 type Body = Readonly<Record<string, unknown>>;
 
-const MAX_TEXT = 4096; // room names and topics beyond this are cut before matching
-
 function ids(user: unknown, room: unknown): Result<{ user: UserId; room: RoomId }, string> {
   const u = parseUserId(user);
   if (!u.ok) return err(u.error);
@@ -83,20 +81,19 @@ export function strippedTexts(state: readonly unknown[]): RoomTexts {
     const { type, content } = item as Body;
     if (typeof content !== "object" || content === null) continue;
     const c = content as Body;
-    if (type === "m.room.name" && typeof c["name"] === "string")
-      name = c["name"].slice(0, MAX_TEXT);
+    if (type === "m.room.name" && typeof c["name"] === "string") name = c["name"]; // whole: the term matcher's cost is linear in the text
     if (type === "m.room.topic") topic = topicText(c);
   }
   return { ...(name === undefined ? {} : { name }), ...(topic === undefined ? {} : { topic }) };
 }
 
 function topicText(content: Body): string | undefined {
-  if (typeof content["topic"] === "string") return content["topic"].slice(0, MAX_TEXT);
+  if (typeof content["topic"] === "string") return content["topic"];
   const blocks = content["m.topic"];
   if (!Array.isArray(blocks)) return undefined;
   const text = blocks
     .map((b) => (typeof b === "object" && b !== null ? (b as Body)["body"] : undefined))
     .filter((t): t is string => typeof t === "string")
     .join(" ");
-  return text === "" ? undefined : text.slice(0, MAX_TEXT);
+  return text === "" ? undefined : text;
 }

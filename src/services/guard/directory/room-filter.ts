@@ -8,6 +8,7 @@
  *  5. a room the lookup service could not answer for follows `directory.fail_mode`.
  * The entries that stay are passed on untouched, in their order.
  */
+import { hash } from "node:crypto";
 import { parseRoomId, type RoomId } from "../../../core/ids.js";
 import type { TermMatcher } from "../../../core/text/index.js";
 import type { ListedRoom } from "../verdict.js";
@@ -44,7 +45,6 @@ export interface DirectoryFilterDeps {
   readonly failMode: "hide" | "show";
 }
 
-const MAX_TEXT = 4096;
 /** Rooms whose text verdict is remembered (the term lists do not change while running). */
 const MAX_TEXT_VERDICTS = 100_000;
 const TEXT_FIELDS = ["name", "topic", "canonical_alias"] as const;
@@ -104,11 +104,13 @@ export class DirectoryFilter {
   private matchTexts(entry: unknown, room: RoomId): string | undefined {
     const { terms } = this.deps;
     if (terms === undefined) return undefined;
+    // Whole texts: a term after the first few thousand characters counts too (the matcher's
+    // cost is linear). The remembered key is a digest, so long topics are not kept twice.
     const texts = TEXT_FIELDS.map((key) => {
       const text = field(entry, key);
-      return typeof text === "string" ? text.slice(0, MAX_TEXT) : "";
+      return typeof text === "string" ? text : "";
     });
-    const key = texts.join("\u0000");
+    const key = hash("sha256", texts.join("\u0000"), "base64");
     const known = this.textVerdicts.get(room);
     if (known !== undefined && known.key === key) return known.listId;
     let listId: string | undefined;

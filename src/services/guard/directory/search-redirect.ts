@@ -67,14 +67,21 @@ export interface SearchRedirectorDeps {
 export class SearchRedirector {
   constructor(private readonly deps: SearchRedirectorDeps) {}
 
-  /** The redirect for `term`, or undefined when the search may run. */
+  /**
+   * The redirect for `term`, or undefined when the search may run. A search that names a
+   * term is redirected, and so is one whose `_` or `%` would let the homeserver's `LIKE`
+   * search reach rooms named with a term ("quo__aberry", "quokka%").
+   */
   check(
     term: string,
     style: SafetyStyle,
     acceptLanguage: string | undefined,
   ): Redirect | undefined {
-    const match = this.deps.terms?.match(term);
-    if (match === undefined || !match.matched) return undefined;
+    const terms = this.deps.terms;
+    if (terms === undefined) return undefined;
+    let match = terms.match(term);
+    if (!match.matched) match = terms.searchCouldReach(term);
+    if (!match.matched) return undefined;
     const texts = this.deps.listTexts.get(match.listId) ?? this.deps.fallbackTexts;
     return {
       answer: safetyAnswer(style, texts, match.harms, acceptLanguage, this.deps.defaultLanguage),
