@@ -122,6 +122,8 @@ export class TermMatcher {
   /** Plain term keys written together, for {@link searchCouldReach}. */
   readonly #reachKeys: { readonly list: number; readonly key: string }[] = [];
   readonly #hashed: HashedGroup[] = [];
+  /** Proper prefixes of one-word plain keys: neighbours are joined only after one of them. */
+  readonly #prefixes = new Set<string>();
   /** Number of terms and allow phrases that normalised to nothing and were skipped. */
   readonly skippedTerms: number;
 
@@ -161,6 +163,8 @@ export class TermMatcher {
   #addPlain(tokens: readonly string[], source: Source): void {
     const [first, ...rest] = tokens;
     if (first === undefined) return;
+    if (rest.length === 0)
+      for (let k = 1; k < first.length; k++) this.#prefixes.add(first.slice(0, k));
     const entries = this.#plain.get(first) ?? [];
     entries.push({ ...source, rest });
     this.#plain.set(first, entries);
@@ -256,18 +260,26 @@ export class TermMatcher {
     if (meter !== undefined) meter.units += text.length;
     if (words.length === 0) return NO_MATCH;
     const plain = words.map(wordReadings);
-    const sounds = plain.map((readings) => unique(readings.map(phonetic)));
-    const joined = joinedWords(words, plain, sounds);
+    const sounds = plain.map(soundReadings);
+    const joined = joinedWords(
+      words,
+      plain,
+      sounds,
+      this.#hashed.length > 0 ? undefined : this.#prefixes,
+    );
     if (meter !== undefined) {
       for (const r of [...plain, ...sounds, ...joined.map((j) => j.readings)]) {
         for (const reading of r) meter.units += reading.length + 1;
       }
     }
     const hits: Hit[] = [];
-    const changed = sounds.map((r, i) => r.some((x) => !plain[i]?.includes(x)));
-    for (const readings of [plain, sounds]) {
-      this.#findPlain(readings, hits, meter);
-    }
+    // Plain keys include their sound-alike forms: one pass over both readings of each word.
+    this.#findPlain(
+      plain.map((p, i) => (sounds[i] === p ? p : unique([...p, ...(sounds[i] ?? [])]))),
+      hits,
+      meter,
+    );
+    const changed = sounds.map((r, i) => r !== plain[i]);
     for (const group of this.#hashed) {
       this.#findHashed(group, plain, hits, meter);
       // Sound-alike readings of single words only: phrases would double the hashing.
@@ -387,8 +399,23 @@ function digestOf(group: HashedGroup, phrase: string, meter: WorkMeter | undefin
 
 const unique = (items: readonly string[]): string[] => [...new Set(items)];
 
+/** A word's sound-alike readings; the same array when none differs. */
+function soundReadings(readings: readonly string[]): readonly string[] {
+  let out: string[] | undefined;
+  for (const [i, r] of readings.entries()) {
+    const sound = phonetic(r);
+    if (sound !== r) (out ??= readings.slice(0, i)).push(sound);
+    else out?.push(r);
+  }
+  return out === undefined ? readings : unique(out);
+}
+
 /** A word's readings: its i/l readings, its digit-less core's, and their singulars. */
 function wordReadings(word: Word): string[] {
+  if (word.core === undefined && !word.token.includes("I")) {
+    const one = singular(word.token);
+    return one === word.token ? [one] : [word.token, one];
+  }
   const out = new Set<string>();
   for (const token of word.core === undefined ? [word.token] : [word.token, word.core]) {
     for (const r of tokenReadings(token)) {
@@ -403,17 +430,24 @@ function wordReadings(word: Word): string[] {
 const seam = (a: string, b: string): string => (a.at(-1) === b[0] ? a + b.slice(1) : a + b);
 
 /**
- * Word sequences read as one word: each pair of neighbours (from their first readings),
- * each run of three or more words glued by punctuation, and each run of three or more short
- * pieces. Every word is in at most four, so the joined text is linear in the text.
+ * Word sequences read as one word: each pair of neighbours (from their first readings;
+ * with `prefixes`, only pairs whose first word starts a one-word key), each run of three or
+ * more words glued by punctuation, and each run of three or more short pieces. Every word is
+ * in at most four, so the joined text is linear in the text.
  */
 function joinedWords(
   words: readonly Word[],
   plain: readonly (readonly string[])[],
   sounds: readonly (readonly string[])[],
+  prefixes: ReadonlySet<string> | undefined,
 ): Joined[] {
   const out: Joined[] = [];
+  const starts = (i: number) =>
+    prefixes === undefined ||
+    (plain[i] ?? []).some((r) => prefixes.has(r)) ||
+    (sounds[i] ?? []).some((r) => prefixes.has(r));
   for (let i = 0; i + 1 < words.length; i++) {
+    if (!starts(i)) continue;
     const readings = new Set<string>();
     for (const side of [plain, sounds]) {
       for (const a of (side[i] ?? []).slice(0, 2)) {
