@@ -279,7 +279,7 @@ export class TermMatcher {
       hits,
       meter,
     );
-    const changed = sounds.map((r, i) => r !== plain[i]);
+    const changed = this.#hashed.length === 0 ? [] : sounds.map((r, i) => r !== plain[i]);
     for (const group of this.#hashed) {
       this.#findHashed(group, plain, hits, meter);
       // Sound-alike readings of single words only: phrases would double the hashing.
@@ -475,6 +475,6 @@ function joinedWords(
     }
   };
   runs((w, i) => i === -1 || w.glued);
-  runs((w) => [...w.token].length <= SHORT_PIECE);
+  runs((w) => w.token.length <= SHORT_PIECE);
   return out;
 }

@@ -122,8 +122,11 @@ function cleanse(text: string): string {
   return readLeetSequences(parts.join("").normalize("NFC"));
 }
 
+const LEET_SEQUENCE_START = /[()[\]|/\\€¥¢®!+]/;
 const readLeetSequences = (text: string): string =>
-  text.replace(LEET_SEQUENCES, (m) => LEET_SEQUENCE[m] ?? m);
+  LEET_SEQUENCE_START.test(text)
+    ? text.replace(LEET_SEQUENCES, (m) => LEET_SEQUENCE[m] ?? m)
+    : text;
 
 /**
  * True when a word is written in capitals, so a lower-case `l` in it is most likely a
@@ -196,7 +199,15 @@ function finishWord(folded: string): string {
 
 /** Collapses runs of the same letter to one ("aa" → "a"); digits are left alone. */
 export function collapseRepeats(token: string): string {
-  return token.replace(REPEATED_LETTER, "$1");
+  // Most words have no doubled character: check that cheaply before running the regex
+  // (which a surrogate, half of an astral letter, always runs).
+  for (let i = 0; i < token.length; i++) {
+    const unit = token.charCodeAt(i);
+    if ((i > 0 && token[i] === token[i - 1]) || (unit >= 0xd800 && unit <= 0xdfff)) {
+      return token.replace(REPEATED_LETTER, "$1");
+    }
+  }
+  return token;
 }
 
 const normaliseWord = (raw: string): string => finishWord(foldWord(raw));
@@ -218,6 +229,7 @@ export interface Word {
 const EDGE_CHAR = /[\d@$]/;
 /** The letters of a word with digits, `@` or `$` around them, when they are a word of their own. */
 function coreOf(raw: string): string | undefined {
+  if (!EDGE_CHAR.test(raw[0] ?? "") && !EDGE_CHAR.test(raw.at(-1) ?? "")) return undefined;
   let from = 0;
   let to = raw.length;
   while (from < to && EDGE_CHAR.test(raw[from] ?? "")) from++;
