@@ -442,12 +442,9 @@ function joinedWords(
   prefixes: ReadonlySet<string> | undefined,
 ): Joined[] {
   const out: Joined[] = [];
-  const starts = (i: number) =>
-    prefixes === undefined ||
-    (plain[i] ?? []).some((r) => prefixes.has(r)) ||
-    (sounds[i] ?? []).some((r) => prefixes.has(r));
   for (let i = 0; i + 1 < words.length; i++) {
-    if (!starts(i)) continue;
+    if (prefixes !== undefined && !startsKey(plain[i], prefixes) && !startsKey(sounds[i], prefixes))
+      continue;
     const readings = new Set<string>();
     for (const side of [plain, sounds]) {
       for (const a of (side[i] ?? []).slice(0, 2)) {
@@ -456,25 +453,36 @@ function joinedWords(
     }
     out.push({ start: i, end: i + 2, readings: [...readings] });
   }
-  const add = (start: number, end: number) => {
-    const token = words
-      .slice(start, end)
-      .map((w) => w.token)
-      .join("");
-    const readings = new Set<string>();
-    for (const r of tokenReadings(token)) readings.add(r).add(singular(r));
-    for (const r of [...readings]) readings.add(phonetic(r));
-    out.push({ start, end, readings: [...readings].slice(0, MAX_WORD_READINGS) });
-  };
-  const runs = (inRun: (w: Word, i: number) => boolean) => {
+  // Runs of three or more: words glued by punctuation, and short pieces.
+  for (const short of [false, true]) {
     for (let i = 0; i < words.length;) {
       let j = i + 1;
-      while (j < words.length && inRun(words[j] as Word, j)) j++;
-      if (j - i >= 3 && inRun(words[i] as Word, -1)) add(i, j);
+      while (j < words.length && inRun(words[j], short, false)) j++;
+      if (j - i >= 3 && inRun(words[i], short, true)) out.push(joinRun(words, i, j));
       i = j;
     }
-  };
-  runs((w, i) => i === -1 || w.glued);
-  runs((w) => w.token.length <= SHORT_PIECE);
+  }
   return out;
+}
+
+function startsKey(readings: readonly string[] | undefined, prefixes: ReadonlySet<string>) {
+  return readings?.some((r) => prefixes.has(r)) === true;
+}
+
+/** Whether a word continues (or, `first`, starts) a run of glued words or short pieces. */
+function inRun(word: Word | undefined, short: boolean, first: boolean): boolean {
+  if (word === undefined) return false;
+  return short ? word.token.length <= SHORT_PIECE : first || word.glued;
+}
+
+/** Words [start, end) as one word, with its readings, singulars and sound-alikes. */
+function joinRun(words: readonly Word[], start: number, end: number): Joined {
+  const token = words
+    .slice(start, end)
+    .map((w) => w.token)
+    .join("");
+  const readings = new Set<string>();
+  for (const r of tokenReadings(token)) readings.add(r).add(singular(r));
+  for (const r of [...readings]) readings.add(phonetic(r));
+  return { start, end, readings: [...readings].slice(0, MAX_WORD_READINGS) };
 }

@@ -239,6 +239,11 @@ function coreOf(raw: string): string | undefined {
   return HAS_LETTER.test(core) ? normaliseWord(core) : undefined;
 }
 
+function pushWord(out: Word[], token: string, raw: string, glued: boolean): void {
+  const core = coreOf(raw);
+  out.push(core === undefined || core === token ? { token, glued } : { token, core, glued });
+}
+
 /**
  * The words of a text, normalised (see {@link normaliseTokens}), each with its digit-less
  * core and whether it is glued to the previous word by punctuation ("tea-pot").
@@ -256,20 +261,12 @@ export function normaliseWords(text: string): Word[] {
   }
   const words = raws.map(normaliseWord);
   const out: Word[] = [];
-  const push = (token: string, raw: string, isGlued: boolean) => {
-    const core = coreOf(raw);
-    out.push(
-      core === undefined || core === token
-        ? { token, glued: isGlued }
-        : { token, core, glued: isGlued },
-    );
-  };
   let i = 0;
   while (i < words.length) {
     // A word of one repeated letter normalises to two letters ("aa"), so it is not taken
     // into a run of spaced-out letters beside it ("aa q u o k k a").
     if (!isSingle(words[i] ?? "")) {
-      if (words[i] !== "") push(words[i] ?? "", raws[i] ?? "", glued[i] ?? false);
+      if (words[i] !== "") pushWord(out, words[i] ?? "", raws[i] ?? "", glued[i] ?? false);
       i++;
       continue;
     }
@@ -282,9 +279,9 @@ export function normaliseWords(text: string): Word[] {
     if (run.length >= MIN_SPACED_RUN) {
       // Re-normalise the joined raw text so leetspeak and all-caps see the whole word.
       const raw = run.map((k) => raws[k] ?? "").join("");
-      push(normaliseWord(raw), raw, glued[first] ?? false);
+      pushWord(out, normaliseWord(raw), raw, glued[first] ?? false);
     } else {
-      for (const k of run) push(words[k] ?? "", raws[k] ?? "", glued[k] ?? false);
+      for (const k of run) pushWord(out, words[k] ?? "", raws[k] ?? "", glued[k] ?? false);
     }
   }
   return out;
