@@ -97,7 +97,7 @@ const lists: Record<string, TermList> = {
   hashed: {
     id: "bench",
     harms: ["m.spam"],
-    hashedTerms: { sha256: terms.flatMap(hashTerm), maxWords: 3 },
+    hashedTerms: { sha256: terms.flatMap((t) => hashTerm(t)), maxWords: 3 },
   },
 };
 

@@ -7,9 +7,14 @@
  *
  * Terms are made-up pronounceable words ("bakomi"), search strings ordinary benign words
  * with some terms mixed in, a share of them disguised (capitals, full-width letters,
- * accents, spaced letters, digits for letters, zero-width spaces). Prints one JSON line.
+ * accents, spaced letters, digits for letters, zero-width spaces).
+ *
+ * Then the cost per character of hostile texts (a 64 KiB "l1l1l1 " search against a hashed
+ * list, 64 KiB of U+FDFA against a plain one, a 4,096 × U+FDFA topic), each against 64 KiB
+ * (or 4,096 characters) of ordinary words through the same matcher in the same run, timed and
+ * in the matcher's own work units. Prints one JSON line.
  */
-import { TermMatcher } from "../src/core/text/index.js";
+import { TermMatcher, hashTerm, type WorkMeter } from "../src/core/text/index.js";
 import { seededRandom } from "./synthetic.js";
 
 const reps = Number(process.argv[2] ?? 1);
@@ -91,6 +96,43 @@ for (let i = 0; i < reps; i++) {
   setRates.push(rate(viaSet, secondsPerRep));
 }
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? NaN;
+
+const hashed = new TermMatcher([
+  {
+    id: "bench",
+    harms: ["m.spam"],
+    hashedTerms: { sha256: terms.flatMap((t) => hashTerm(t)), maxWords: 4 },
+  },
+]);
+const fill = (unit: string, n: number) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
+const BENIGN = "garden club music hiking teapot book ";
+
+/** Median ns per character of matching `text` (several runs), and work units per character. */
+function perChar(m: TermMatcher, text: string) {
+  const meter: WorkMeter = { units: 0 };
+  m.match(text, meter); // warm-up, and the work count (deterministic)
+  const times: number[] = [];
+  for (let i = 0; i < Math.max(3, reps * 3); i++) {
+    const started = performance.now();
+    m.match(text);
+    times.push(performance.now() - started);
+  }
+  return {
+    nsPerChar: (1e6 * median(times)) / text.length,
+    unitsPerChar: meter.units / text.length,
+  };
+}
+const HOSTILE = [
+  { name: '64 KiB "l1l1l1 " search, hashed list', matcher: hashed, unit: "l1l1l1 ", n: 65_536 },
+  { name: "64 KiB U+FDFA search, plain list", matcher, unit: "\uFDFA", n: 65_536 },
+  { name: "topic of 4,096 U+FDFA, plain list", matcher, unit: "\uFDFA", n: 4_096 },
+] as const;
+const hostile = HOSTILE.map(({ name, matcher: m, unit, n }) => ({
+  name,
+  chars: n,
+  hostile: perChar(m, fill(unit, n)),
+  benign: perChar(m, fill(BENIGN, n)),
+}));
 process.stdout.write(
   `${JSON.stringify({
     terms: terms.length,
@@ -100,5 +142,6 @@ process.stdout.write(
     matcherHits: searches.filter(viaMatcher).length,
     setHits: searches.filter(viaSet).length,
     reps,
+    hostile,
   })}\n`,
 );

@@ -8,8 +8,14 @@
  *
  * `<input>` is either Unicode's own `confusables.txt` (lines `0430 ; 0061 ; MA # …`) or the
  * `src/tables.rs` of the `unicode-security` Rust crate, which is generated from that file
- * (its `CONFUSABLES` table holds the same source → prototype pairs). The shipped table was
- * built from unicode-security 0.1.3 (Unicode 18.0.0 data), fetched with `cargo fetch`.
+ * (its `CONFUSABLES` table holds the same source → prototype pairs). The shipped table is
+ * built from the complete `confusables.txt` of Unicode 17.0.0 (2025-07-22), as published at
+ * https://www.unicode.org/Public/security/latest/confusables.txt (the copy used was taken
+ * from a public GitHub repository carrying it verbatim, since the build machine is offline),
+ * united with the previous table (unicode-security 0.1.3, Unicode 18.0.0 data), whose rows
+ * a generated `.ts` input carries forward:
+ *
+ *   npx tsx scripts/generate-confusables.ts old-table.ts confusables.txt "<note>"
  *
  * What is kept, and why (see normalise.ts for the pipeline these rows plug into):
  * - Only non-ASCII sources: ASCII look-alikes (0/O, 1/l, m/rn) are handled by the leetspeak
@@ -17,15 +23,19 @@
  *   (UTS #39 maps `m` to `rn`) would rewrite ordinary words.
  * - Only letters and numbers as sources: symbol and punctuation look-alikes (`│`, `∣`, the
  *   Devanagari danda `।`) are used as separators, and folding them to letters would glue
- *   neighbouring words together.
+ *   neighbouring words together. The presentation forms below are the one exception.
  * - Only sources that survive the earlier steps (NFKC, combining-mark stripping); anything
  *   else never reaches the table, so it would be dead weight.
- * - Only prototypes that become Latin letters or digits after dropping marks and lowering:
- *   the point is a Latin skeleton (`ø` → `o` + U+0338 becomes `o`, Cyrillic `а` → `a`).
+ * - Only prototypes that become Latin letters or digits after dropping marks, lowering and
+ *   {@link LATIN_SHAPES}: the point is a Latin skeleton (`ø` → `o` + U+0338 becomes `o`,
+ *   Cyrillic `а` → `a`, Greek `κ` → `ĸ` → `k`).
  * - The prototype `rn` is turned back into `m` (UTS #39 prototypes `m` as `rn`; a source
  *   with that prototype looks like an `m`), and `l` becomes the i/l ambiguity marker `I`
  *   (UTS #39 prototypes capital I, `1` and `|` as `l`, so a source with prototype `l` may be
  *   read as either letter).
+ * - Presentation forms that NFKC leaves alone but that read as Latin letters are added by
+ *   range ({@link PRESENTATION}): regional indicators, negative squared and negative
+ *   circled letters, small capitals.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -56,6 +66,87 @@ function parseRustTables(text: string): Pair[] {
 const stripMarks = (s: string): string =>
   s.normalize("NFKD").replace(/\p{M}/gu, "").normalize("NFC");
 
+/**
+ * UTS #39 picks many prototypes that are Latin but not ASCII: small capitals (Cyrillic `т`
+ * → `ᴛ`), kra (`κ`, `к` → `ĸ`), c with bar (`ε` → `ꞓ`). A reader takes each for the ASCII
+ * letter below, so prototypes are mapped through this once more.
+ */
+const LATIN_SHAPES: Readonly<Record<string, string>> = {
+  "\ua793": "e", // ꞓ: ε, є, ɛ
+  "\ua792": "e", // Ꞓ: Є
+  "\u0190": "e", // Ɛ
+  "\u025b": "e", // ɛ
+  "\u01dd": "e", // ǝ: ə, ә
+  "\u0138": "k", // ĸ: κ, к, ᴋ
+  "\u1d1b": "t", // ᴛ: τ, т
+  "\u01ab": "t", // ƫ
+  "\u028d": "m", // ʍ: м
+  "\u1d0d": "m", // ᴍ
+  "\u0299": "b", // ʙ: в
+  "\u0262": "g", // ɢ
+  "\u029c": "h", // ʜ: н
+  "\u029f": "l", // ʟ
+  "\u1d0e": "n", // ᴎ: и
+  "\u0274": "n", // ɴ
+  "\u0185": "b", // ƅ: ь
+  "\u1d18": "p", // ᴘ
+  "\u0280": "r", // ʀ
+  "\u1d19": "r", // ᴙ: я
+  "\u1d26": "r", // ᴦ: г
+  "\u1d00": "a", // ᴀ
+  "\u1d05": "d", // ᴅ: Cherokee ꭰ
+  "\u0237": "j", // ȷ
+  "\u0254": "c", // ɔ
+  "\u0186": "c", // Ɔ
+  "\u03c0": "n", // π: п
+  "\u1d28": "n", // ᴨ
+  "\u021d": "3", // ȝ: з
+  "\u025c": "3", // ɜ
+  "\u0245": "a", // Ʌ: Λ, Л
+};
+
+/**
+ * Sources whose UTS #39 prototype would mislead: Greek beta's prototype is the German sharp
+ * s `ß`, which must stay "ss" for German, yet beta reads as a `b`.
+ */
+const SOURCE_OVERRIDES: Readonly<Record<string, string>> = {
+  "\u03b2": "b", // β
+  "\u03d0": "b", // ϐ
+  "\ua7b5": "b", // ꞵ
+};
+
+/** Small capitals A–Z (U+1D00 block and stragglers), which NFKC leaves as they are. */
+const SMALL_CAPITALS =
+  "\u1d00\u0299\u1d04\u1d05\u1d07\ua730\u0262\u029c\u026a\u1d0a\u1d0b\u029f\u1d0d\u0274\u1d0f\u1d18\ua7af\u0280\ua731\u1d1b\u1d1c\u1d20\u1d21\u0078\u028f\u1d22";
+
+/**
+ * Presentation forms read as Latin letters that neither NFKC nor UTS #39 fold: regional
+ * indicator symbols (U+1F1E6…), negative circled (U+1F150…) and negative squared
+ * (U+1F170…) capital letters, and small capitals. Some are symbols (So), not letters:
+ * normalise.ts folds those before splitting words.
+ */
+function presentationForms(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let k = 0; k < 26; k++) {
+    const letter = String.fromCharCode(97 + k);
+    for (const base of [0x1f1e6, 0x1f150, 0x1f170]) out.set(String.fromCodePoint(base + k), letter);
+    const small = [...SMALL_CAPITALS][k];
+    if (small !== undefined && small !== letter) out.set(small, letter);
+  }
+  return out;
+}
+
+/** An ASCII skeleton for a prototype, or undefined when it is not Latin letters/digits. */
+function asciiSkeleton(proto: string): string | undefined {
+  let target = "";
+  for (const c of proto) target += LATIN_SHAPES[c] ?? c;
+  target = stripMarks(target).toLowerCase();
+  for (const c of target)
+    if (LATIN_SHAPES[c] !== undefined) target = target.replace(c, LATIN_SHAPES[c]);
+  target = target.replace(/['\u00b7\u02c9]/g, ""); // apostrophe-like and middle-dot parts
+  return /^[a-z0-9]+$/.test(target) ? target : undefined;
+}
+
 /** Source → Latin skeleton, filtered as described above. */
 export function selectLatinSkeletons(pairs: readonly Pair[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -64,10 +155,18 @@ export function selectLatinSkeletons(pairs: readonly Pair[]): Map<string, string
     const source = String.fromCodePoint(cp);
     if (!/^[\p{L}\p{N}]$/u.test(source)) continue;
     if (stripMarks(source.normalize("NFKC")) !== source) continue;
-    let target = stripMarks(String.fromCodePoint(...proto)).toLowerCase();
-    if (!/^[a-z0-9]+$/.test(target)) continue;
+    let target = asciiSkeleton(String.fromCodePoint(...proto));
+    if (target === undefined) continue;
     if (target === "rn") target = "m";
     out.set(source, target.replaceAll("l", "I"));
+  }
+  for (const [source, target] of Object.entries(SOURCE_OVERRIDES)) out.set(source, target);
+  // The non-ASCII Latin prototypes are look-alikes themselves (kra `ĸ`, small capital `ᴛ`).
+  for (const [source, target] of Object.entries(LATIN_SHAPES)) {
+    if (!out.has(source) && /^\p{L}$/u.test(source)) out.set(source, target.replaceAll("l", "I"));
+  }
+  for (const [source, target] of presentationForms()) {
+    if (!out.has(source)) out.set(source, target.replaceAll("l", "I"));
   }
   return out;
 }
@@ -96,7 +195,7 @@ function render(map: ReadonlyMap<string, string>, sourceNote: string): string {
       chunks.push(`"${escape(sources.slice(i, i + 12).join(""))}"`);
     rows.push(`  ["${target}", ${chunks.join(" +\n    ")}],`);
   }
-  return `// GENERATED by confusables.generate.ts — do not edit by hand.
+  return `// GENERATED by scripts/generate-confusables.ts — do not edit by hand.
 // Source: ${sourceNote}.
 // Unicode data: UTS #39 confusables.txt, © Unicode, Inc., Unicode License v3.
 // ${map.size} non-ASCII characters folded to their Latin skeleton ("I" marks i/l ambiguity).
@@ -113,13 +212,41 @@ export const CONFUSABLE_SKELETONS: ReadonlyMap<string, string> = new Map(
 `;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [input, note] = process.argv.slice(2);
-  if (input === undefined || note === undefined) {
-    throw new Error("usage: confusables.generate.ts <confusables.txt|tables.rs> <source note>");
+/**
+ * Rows of a table this script generated before: carries forward characters of a newer
+ * Unicode version than the `confusables.txt` at hand (the skeleton stands as prototype).
+ */
+function parseGeneratedTable(text: string): Pair[] {
+  const unescape = (s: string) =>
+    s.replace(/\\u\{([0-9a-f]+)\}|\\u([0-9a-f]{4})/g, (_, a?: string, b?: string) =>
+      String.fromCodePoint(parseInt(a ?? b ?? "", 16)),
+    );
+  const pairs: Pair[] = [];
+  for (const row of text.matchAll(/\[\s*"([0-9a-zI]+)",\s*((?:"[^"]*"\s*\+?\s*)+),?\s*\]/g)) {
+    const proto = Array.from((row[1] ?? "").replaceAll("I", "l"), (c) => c.charCodeAt(0));
+    for (const chunk of (row[2] ?? "").matchAll(/"([^"]*)"/g)) {
+      for (const c of unescape(chunk[1] ?? "")) pairs.push([c.codePointAt(0) ?? 0, proto]);
+    }
   }
-  const text = readFileSync(input, "utf8");
-  const pairs = input.endsWith(".rs") ? parseRustTables(text) : parseConfusablesTxt(text);
+  return pairs;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const note = args.pop();
+  if (args.length === 0 || note === undefined) {
+    throw new Error(
+      "usage: generate-confusables.ts <confusables.txt|tables.rs|old-table.ts>... <source note>",
+    );
+  }
+  // Several inputs are united; for a character in more than one, the first input wins.
+  const pairs: Pair[] = [];
+  for (const input of args.reverse()) {
+    const text = readFileSync(input, "utf8");
+    if (input.endsWith(".rs")) pairs.push(...parseRustTables(text));
+    else if (input.endsWith(".ts")) pairs.push(...parseGeneratedTable(text));
+    else pairs.push(...parseConfusablesTxt(text));
+  }
   const outPath = fileURLToPath(new URL("../src/core/text/confusables-table.ts", import.meta.url));
   writeFileSync(outPath, render(selectLatinSkeletons(pairs), note));
   console.log(`wrote ${outPath} from ${pairs.length} confusable pairs`);

@@ -129,8 +129,11 @@ function program(): Command {
     .action((_options: unknown, command: Command) => printModuleConfig(command.optsWithGlobals()));
   guard
     .command("hash-terms <file>")
-    .description("print SHA-256 digests of a plain term list (- for stdin), for format: sha256")
-    .action((file: string) => hashTerms(file));
+    .description(
+      "print digests of a plain term list (- for stdin): format sha256, or hmac-sha256 with --key-file",
+    )
+    .option("--key-file <path>", "HMAC key (keep it apart from the list) for format: hmac-sha256")
+    .action((file: string, options: { keyFile?: string }) => hashTerms(file, options));
   guard
     .command("check-text <text>")
     .description("say whether a text matches the term lists (list id and harms, never the term)")

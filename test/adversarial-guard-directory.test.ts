@@ -429,13 +429,11 @@ describe("fuzzing the room directory proxy", () => {
   });
 });
 
-describe("known evasions", () => {
-  // Found by this fuzzer: the normaliser collapses "aa" to "a" before it looks for runs of
-  // one-letter words, so a doubled letter beside a spaced-out term joins the run and the
-  // term is no longer found ("aaquokkaberry"). The fix belongs in
-  // src/core/text/normalise.ts (decide "one letter" on the folded word before repeats are
-  // collapsed). Marked failing until then; it starts passing when fixed.
-  it.fails("redirects a spaced-out term next to a word of one repeated letter", async () => {
+describe("evasions found by this fuzzer", () => {
+  // The normaliser used to collapse "aa" to "a" before it looked for runs of one-letter
+  // words, so a doubled letter beside a spaced-out term joined the run and hid the term
+  // ("aaquokkaberry"). A word of one repeated letter now normalises to two letters.
+  it("redirects a spaced-out term next to a word of one repeated letter", async () => {
     for (const text of ["aa q u o k k a b e r r y", "q.u.o.k.k.a.b.e.r.r.y zzz"]) {
       const r = await fetch(`${world.guard.directoryUrl}${PATHS[2]}`, {
         method: "POST",

@@ -92,7 +92,7 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 /** The rooms the world publishes (Synapse-made ids). */
 export interface WorldRooms {
   readonly orchards: string[];
-  /** "Pineapples Growers": the term inside a longer, innocent word. */
+  /** "Pineapplesauce Growers": the term inside a longer, innocent word. */
   readonly growers: string;
   /** Published at creation (no callback), then listed. */
   readonly listed: string;
@@ -228,7 +228,7 @@ async function publishRooms(
     if (!published.ok) throw new Error(`publishing an orchard: ${published.error.error}`);
     orchards.push(room);
   }
-  const growers = await owner.createRoom({ preset: "public_chat", name: "Pineapples Growers" });
+  const growers = await owner.createRoom({ preset: "public_chat", name: "Pineapplesauce Growers" });
   if (!(await owner.publishRoom(growers)).ok) throw new Error("publishing the growers failed");
   // Published at creation, which Synapse does without asking the module: only the filter stops these.
   const atCreation = (name: string, alias?: string) =>

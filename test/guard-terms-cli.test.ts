@@ -34,7 +34,7 @@ describe("redlight guard hash-terms and check-text", () => {
     const hashed = redlight(["guard", "hash-terms", "-"], "pineapple\nblue turnip\n");
     expect(hashed.status).toBe(0);
     expect(hashed.stdout).not.toMatch(/pineapple|turnip/);
-    expect(hashed.stderr).toContain("2 terms hashed; set max_words: 2");
+    expect(hashed.stderr).toContain("2 terms hashed; set format: sha256 and max_words: 2");
     expect(redlight(["guard", "hash-terms", "plain.txt"]).stdout).toBe(hashed.stdout);
     writeFileSync(join(dir, "hashed.txt"), hashed.stdout);
     const guard = {
@@ -56,9 +56,36 @@ describe("redlight guard hash-terms and check-text", () => {
         "match: term list private, harms m.spam\n",
       ]);
     }
-    for (const text of ["pineapples", "blue", "turnip"]) {
+    for (const text of ["pineapplesauce", "blue", "turnip"]) {
       expect(check(text).stderr).toBe("no match: the search would run\n");
     }
+  });
+
+  it("hashes with an HMAC key for format: hmac-sha256; the keyed list matches only with its key", () => {
+    writeFileSync(join(dir, "terms.key"), "0123456789abcdef0123456789abcdef\n");
+    writeFileSync(join(dir, "other.key"), "fedcba9876543210fedcba9876543210\n");
+    const keyed = redlight(["guard", "hash-terms", "plain.txt", "--key-file", "terms.key"]);
+    expect(keyed.status).toBe(0);
+    expect(keyed.stderr).toContain("set format: hmac-sha256");
+    expect(keyed.stdout).not.toBe(redlight(["guard", "hash-terms", "plain.txt"]).stdout);
+    writeFileSync(join(dir, "keyed.txt"), keyed.stdout);
+    const config = (key: string) => ({
+      guard: {
+        homeserver_url: "http://127.0.0.1:8008",
+        antispam_secret_file: "./secrets/antispam",
+        pseudonym_secret_file: "./secrets/pseudonym",
+        lookup: { url: "http://127.0.0.1:8480", api_token_file: "./secrets/lookup-token" },
+        terms: [{ id: "shared", file: "./keyed.txt", format: "hmac-sha256", key_file: key }],
+      },
+    });
+    writeFileSync(join(dir, "keyed.yaml"), stringify(config("./terms.key")));
+    writeFileSync(join(dir, "wrong-key.yaml"), stringify(config("./other.key")));
+    const check = (yaml: string) => redlight(["guard", "check-text", "P1NEAPPLE", "-c", yaml]);
+    expect(check("keyed.yaml").stderr).toBe("match: term list shared, harms (none)\n");
+    expect(check("wrong-key.yaml").stderr).toBe("no match: the search would run\n");
+    writeFileSync(join(dir, "short.key"), "tooshort\n");
+    const short = redlight(["guard", "hash-terms", "plain.txt", "--key-file", "short.key"]);
+    expect([short.status, short.stderr]).toEqual([2, expect.stringContaining("at least 16 bytes")]);
   });
 
   it("reports an unreadable term list as a usage error", () => {

@@ -1,12 +1,23 @@
 /**
  * Scenario 5: term matching. Normalised search strings per second against a 1,000-term list
  * (src/core/text TermMatcher), and plain Set lookups of the lower-cased strings as the
- * same-run baseline, measured in a child process (terms-child.ts).
+ * same-run baseline, measured in a child process (terms-child.ts). Then the cost per
+ * character of hostile texts against ordinary words through the same matcher.
  */
 import type { BenchContext } from "../context.js";
 import { runJsonChild, tsxArgs } from "../processes.js";
 import { num, times, type ScenarioResult } from "../report.js";
 
+interface PerChar {
+  readonly nsPerChar: number;
+  readonly unitsPerChar: number;
+}
+interface HostileFigures {
+  readonly name: string;
+  readonly chars: number;
+  readonly hostile: PerChar;
+  readonly benign: PerChar;
+}
 interface TermFigures {
   readonly terms: number;
   readonly searches: number;
@@ -14,6 +25,7 @@ interface TermFigures {
   readonly setPerSecond: number;
   readonly matcherHits: number;
   readonly setHits: number;
+  readonly hostile: readonly HostileFigures[];
 }
 
 /** Runs scenario 5. */
@@ -47,6 +59,12 @@ export async function termsScenario(ctx: BenchContext): Promise<ScenarioResult> 
         value: `${num(1e6 / f.matcherPerSecond, 2)} µs`,
         baseline: `${num(1e6 / f.setPerSecond, 2)} µs`,
       },
+      ...f.hostile.map((h) => ({
+        measure: `${h.name}: per character (work units)`,
+        value: `${num(h.hostile.nsPerChar, 0)} ns (${num(h.hostile.unitsPerChar, 1)})`,
+        baseline: `${num(h.benign.nsPerChar, 0)} ns (${num(h.benign.unitsPerChar, 1)}), ordinary words`,
+        ratio: times(h.hostile.nsPerChar / h.benign.nsPerChar),
+      })),
     ],
     figures: { ...f },
     baseline: { setPerSecond: f.setPerSecond },

@@ -9,7 +9,7 @@ import { parseUserId } from "../core/ids.js";
 import { hashTerm, normaliseTokens } from "../core/text/index.js";
 import { antispamModuleYaml } from "../services/guard/module-config.js";
 import { unfreezeStandalone } from "../services/guard/operations/standalone-unfreeze.js";
-import { loadTermMatcher, readLines } from "../services/guard/term-lists.js";
+import { loadTermMatcher, readLines, readTermKey } from "../services/guard/term-lists.js";
 import { CliError, loadConfig, say } from "./context.js";
 import { runServices } from "./serve.js";
 
@@ -90,11 +90,17 @@ export function printModuleConfig(options: { config?: string; guardUrl?: string 
 }
 
 /**
- * Prints the SHA-256 digests of a plain term list (file, or stdin with "-") for a
- * `format: sha256` list, so the terms need not sit on the guard's disk in clear. The
- * `max_words` the list needs goes to stderr.
+ * Prints the digests of a plain term list (file, or stdin with "-"): SHA-256 for a
+ * `format: sha256` list, or HMAC-SHA-256 under the key in `--key-file` for a
+ * `format: hmac-sha256` list. The `max_words` the list needs goes to stderr.
  */
-export function hashTerms(file: string): void {
+export function hashTerms(file: string, options: { keyFile?: string } = {}): void {
+  let key: Buffer | undefined;
+  try {
+    key = options.keyFile === undefined ? undefined : readTermKey(options.keyFile);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
   const lines =
     file === "-"
       ? readFileSync(0, "utf8")
@@ -103,13 +109,16 @@ export function hashTerms(file: string): void {
           .filter((l) => l !== "" && !l.startsWith("#"))
       : readLines(file);
   let maxWords = 1;
-  const out = ["# sha256 term digests (redlight guard hash-terms)"];
+  const format = key === undefined ? "sha256" : "hmac-sha256";
+  const out = [`# ${format} term digests (redlight guard hash-terms)`];
   for (const term of lines) {
     maxWords = Math.max(maxWords, normaliseTokens(term).length);
-    out.push(...hashTerm(term));
+    out.push(...hashTerm(term, key));
   }
   process.stdout.write(`${out.join("\n")}\n`);
-  say(`${lines.length} terms hashed; set max_words: ${Math.min(maxWords, 16)} for this list`);
+  say(
+    `${lines.length} terms hashed; set format: ${format} and max_words: ${Math.min(maxWords, 16)} for this list`,
+  );
 }
 
 /**

@@ -12,46 +12,59 @@ const LIST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const HARM_ID = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/;
 
 /** One operator term list. */
-export const termListSchema = z.strictObject({
-  id: z
-    .string()
-    .regex(LIST_ID)
-    .optional()
-    .describe(
-      "Name of the list in alerts and metrics (never a term). Default: the file name without its extension.",
-    ),
-  file: z.string().meta({
-    description:
-      "One term per line (`#` starts a comment), or SHA-256 digests with `format: sha256`. No terms ship with Redlight.",
-    examples: ["./terms.txt"],
-  }),
-  format: z
-    .enum(["plain", "sha256"])
-    .default("plain")
-    .describe("`sha256`: the file holds digests from `hashTerm`, so the list is not in clear."),
-  max_words: z
-    .number()
-    .int()
-    .min(1)
-    .max(16)
-    .default(4)
-    .describe("Longest hashed term in words (format sha256 only)."),
-  allow_file: z
-    .string()
-    .optional()
-    .describe("File of phrases that excuse a match inside them (one per line, plain)."),
-  harms: z
-    .array(z.string().max(255).regex(HARM_ID, "must be an MSC4456 harm id such as m.spam"))
-    .default([])
-    .describe(
-      "MSC4456 harm ids a match reports, e.g. `m.child_safety.csam` (sent as `harms` and `org.matrix.msc4387.harms`).",
-    ),
-  messages: messageTexts()
-    .optional()
-    .describe(
-      "Help text shown instead of search results when this list matches, by language (MSC4176). Default: `guard.messages.search_redirected`.",
-    ),
-});
+export const termListSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(LIST_ID)
+      .optional()
+      .describe(
+        "Name of the list in alerts and metrics (never a term). Default: the file name without its extension.",
+      ),
+    file: z.string().meta({
+      description:
+        "One term per line (`#` starts a comment), or digests from `redlight guard hash-terms` with `format: sha256` or `hmac-sha256`. No terms ship with Redlight.",
+      examples: ["./terms.txt"],
+    }),
+    format: z
+      .enum(["plain", "sha256", "hmac-sha256"])
+      .default("plain")
+      .describe(
+        "`sha256`: the file holds unkeyed digests — not in clear, but anyone holding the file can recover the terms by hashing a dictionary. `hmac-sha256`: digests keyed with `key_file` (`redlight guard hash-terms --key-file`); without the key the file reveals nothing. Use it for any list that is shared.",
+      ),
+    key_file: z
+      .string()
+      .optional()
+      .describe(
+        "The HMAC key of a `format: hmac-sha256` list: a file of at least 16 bytes (its trailing newline ignored), e.g. from `openssl rand -hex 32`. Keep it apart from the list.",
+      ),
+    max_words: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .default(4)
+      .describe("Longest hashed term in words (hashed formats only)."),
+    allow_file: z
+      .string()
+      .optional()
+      .describe("File of phrases that excuse a match inside them (one per line, plain)."),
+    harms: z
+      .array(z.string().max(255).regex(HARM_ID, "must be an MSC4456 harm id such as m.spam"))
+      .default([])
+      .describe(
+        "MSC4456 harm ids a match reports, e.g. `m.child_safety.csam` (sent as `harms` and `org.matrix.msc4387.harms`).",
+      ),
+    messages: messageTexts()
+      .optional()
+      .describe(
+        "Help text shown instead of search results when this list matches, by language (MSC4176). Default: `guard.messages.search_redirected`.",
+      ),
+  })
+  .refine((list) => (list.format === "hmac-sha256") === (list.key_file !== undefined), {
+    message: "key_file is required with format: hmac-sha256, and only allowed with it",
+    path: ["key_file"],
+  });
 
 /** A configured term list. */
 export type TermListConfig = z.output<typeof termListSchema>;

@@ -78,6 +78,7 @@ function resolveGuardPaths(guard: GuardConfig, baseDir: string): GuardConfig {
       ...list,
       file: at(list.file),
       ...(list.allow_file === undefined ? {} : { allow_file: at(list.allow_file) }),
+      ...(list.key_file === undefined ? {} : { key_file: at(list.key_file) }),
     })),
     ...(guard.text_check_key_file === undefined
       ? {}

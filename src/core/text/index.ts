@@ -7,11 +7,13 @@
  *   { id: "fruit", harms: ["m.spam"], terms: ["pineapple"], allow: ["pineapple express"] },
  * ]);
  * matcher.match("P 1 N E A P P L E"); // { matched: true, listId: "fruit", harms: ["m.spam"] }
- * matcher.match("pineapples");        // { matched: false } — whole words only
+ * matcher.match("pineapplesauce");    // { matched: false } — whole words only
+ * matcher.searchCouldReach("pinea%"); // matched: a LIKE pattern that finds the term's rooms
  * ```
  *
- * Term lists: operators load their own; none ship (reference, "Term lists"). For a list
- * kept private, store {@link hashTerm} digests instead of terms.
+ * Term lists: operators load their own; none ship. For a list kept private, store
+ * {@link hashTerm} digests instead of terms — keyed (HMAC) when the list is shared, since
+ * unkeyed digests fall to a dictionary.
  *
  * @packageDocumentation
  */
@@ -23,4 +25,5 @@ export {
   type HashedTerms,
   type TermList,
   type TermMatch,
+  type WorkMeter,
 } from "./matcher.js";

@@ -1,9 +1,10 @@
 /**
  * Loads the operator's term lists (`guard.terms`) into the evasion-resistant TermMatcher
  * of `src/core/text`. One matcher serves invites, publishing, the room directory and the
- * text check. No terms ship with Redlight (reference, "Term lists"). A list can be kept
- * as SHA-256 digests (`format: sha256`, made with `hashTerm`), so the terms need not sit
- * on the guard's disk in clear.
+ * text check. No terms ship with Redlight. A list can be kept as digests made with
+ * `hashTerm` (`redlight guard hash-terms`), so the terms need not sit on the guard's disk in
+ * clear: `format: sha256` (unkeyed, so reversible by anyone who hashes a dictionary) or
+ * `format: hmac-sha256` with a `key_file` kept apart from the list.
  */
 import { readFileSync } from "node:fs";
 import { termListId, type TermListConfig } from "../../config/directory-schema.js";
@@ -35,7 +36,36 @@ export function termList(config: TermListConfig): TermList {
     ...(allow === undefined ? {} : { allow }),
   };
   if (config.format === "plain") return { ...base, terms: lines };
-  return { ...base, hashedTerms: { sha256: lines, maxWords: config.max_words } };
+  const key = config.key_file === undefined ? undefined : readTermKey(config.key_file);
+  return {
+    ...base,
+    hashedTerms: {
+      sha256: lines,
+      maxWords: config.max_words,
+      ...(key === undefined ? {} : { key }),
+    },
+  };
+}
+
+/** Shortest HMAC key accepted, in bytes. */
+const MIN_KEY_BYTES = 16;
+
+/** An HMAC key file: its bytes without a trailing newline. Never logs the key. */
+export function readTermKey(path: string): Buffer {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new Error(
+      `cannot read term list key file ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`,
+    );
+  }
+  let end = bytes.length;
+  while (end > 0 && (bytes[end - 1] === 0x0a || bytes[end - 1] === 0x0d)) end--;
+  if (end < MIN_KEY_BYTES) {
+    throw new Error(`term list key file ${path}: at least ${MIN_KEY_BYTES} bytes are needed`);
+  }
+  return bytes.subarray(0, end);
 }
 
 /** The matcher for every configured list, or undefined when there are none. */

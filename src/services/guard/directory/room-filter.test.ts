@@ -44,7 +44,7 @@ const chunk = [
   roomEntry("!b-0001:example.org", { name: "Fresh P1neapple club" }),
   roomEntry("!c-0001:example.org", { topic: "all about p i n e a p p l e" }),
   roomEntry("!d-0001:example.org", { canonical_alias: "#pineapple:example.org" }),
-  roomEntry("!e-0001:example.org", { name: "Pineapples growers" }),
+  roomEntry("!e-0001:example.org", { name: "Pinecone growers" }),
   { name: "no id" },
   roomEntry("not-a-room-id"),
 ];
@@ -107,6 +107,22 @@ describe("DirectoryFilter", () => {
       "!y-0001:example.org",
     ]);
     expect(result.hidden.map((h) => h.reason).sort()).toEqual(["listed", "not_curated"]);
+  });
+});
+
+describe("DirectoryFilter whole texts", () => {
+  it("hides a room whose term comes after the first 5,000 characters of its topic or name", async () => {
+    const long = `${"orchard news ".repeat(500)}and pineapple`;
+    expect(long.indexOf("pineapple")).toBeGreaterThan(5_000);
+    const result = await filter().filter([
+      roomEntry("!a-0001:example.org", { topic: long }),
+      roomEntry("!b-0001:example.org", { name: long }),
+      roomEntry("!c-0001:example.org", { topic: long.replace("pineapple", "pinecone") }),
+    ]);
+    expect(result.hidden.map((h) => [h.room, h.reason])).toEqual([
+      ["!a-0001:example.org", "room_terms"],
+      ["!b-0001:example.org", "room_terms"],
+    ]);
   });
 });
 

@@ -10,6 +10,7 @@
  *  5. a room the lookup service could not answer for follows `directory.fail_mode`.
  * The entries that stay are passed on untouched, in their order.
  */
+import { hash } from "node:crypto";
 import { parseRoomId, type RoomId } from "../../../core/ids.js";
 import type { ListedRoom } from "../gates/verdict.js";
 import type { CuratedRooms } from "./curated.js";
@@ -50,7 +51,6 @@ export interface DirectoryFilterDeps {
   readonly failMode: "hide" | "show";
 }
 
-const MAX_TEXT = 4096;
 /** Rooms whose text verdict is remembered (the term lists do not change while running). */
 const MAX_TEXT_VERDICTS = 100_000;
 const TEXT_FIELDS = ["name", "topic", "canonical_alias"] as const;
@@ -128,9 +128,11 @@ export class DirectoryFilter {
     for (const [index, { entry, room }] of rooms.entries()) {
       const texts = TEXT_FIELDS.map((key) => {
         const text = field(entry, key);
-        return typeof text === "string" ? text.slice(0, MAX_TEXT) : "";
+        return typeof text === "string" ? text : "";
       });
-      const key = texts.join("\u0000");
+      // Whole texts (the matcher's cost is linear, the page budget bounds it); the key that
+      // remembers them is a digest, so long topics are not kept twice.
+      const key = hash("sha256", texts.join("\u0000"), "base64");
       const known = this.textVerdicts.get(room);
       if (known !== undefined && known.key === key) {
         out.push(known.listId);

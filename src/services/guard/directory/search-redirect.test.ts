@@ -57,7 +57,16 @@ describe("search redirection", () => {
     expect((await redirector.check(term, "msc4228", undefined))?.listId).toBe("fruit");
   });
 
-  it.each(["pineapples", "pineapple express", "apple", "pine", "orchard"])(
+  // Synapse does not escape `_` and `%` in a directory search: its LIKE reads them as
+  // wildcards, so these find rooms named with the term and are redirected too.
+  it.each(["pinea__le", "pineap%", "%neapple", "pi_eapple", "find pine%le rooms"])(
+    "redirects the LIKE pattern %j",
+    async (term) => {
+      expect((await redirector.check(term, "msc4228", undefined))?.listId).toBe("fruit");
+    },
+  );
+
+  it.each(["pineapple express", "apple", "pine", "orchard", "p%", "%apple", "my_room", "100%"])(
     "lets %j through",
     async (term) => {
       expect(await redirector.check(term, "msc4228", undefined)).toBeUndefined();

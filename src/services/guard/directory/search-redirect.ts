@@ -90,7 +90,9 @@ export class SearchRedirector {
 
   /**
    * The redirect for `term`, or undefined when the search may run; a failure when the term
-   * is too long or could not be matched now (the caller refuses the search).
+   * is too long or could not be matched now (the caller refuses the search). A search that
+   * names a term is redirected, and so is one whose `_` or `%` would let the homeserver's
+   * `LIKE` search reach rooms named with a term ("quo__aberry", "quokka%").
    */
   async check(
     term: string,
@@ -99,7 +101,7 @@ export class SearchRedirector {
   ): Promise<Result<Redirect | undefined, SearchCheckFailure>> {
     if (searchTermTooLong(term)) return err("too_long");
     if (this.deps.texts === undefined) return ok(undefined);
-    const matched = await this.deps.texts.match([[term]]);
+    const matched = await this.deps.texts.match([[term]], true);
     if (!matched.ok) return matched;
     const match = matched.value[0];
     return ok(match === undefined ? undefined : this.redirectFor(match, style, acceptLanguage));

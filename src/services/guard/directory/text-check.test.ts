@@ -43,7 +43,7 @@ describe("POST /_policyserv/v1/check/text", () => {
     });
 
   it("answers 200 {} for fine text, empty text and innocent longer words", async () => {
-    for (const text of ["orchard", "", "pineapples", "  "]) {
+    for (const text of ["orchard", "", "pineapplesauce", "  "]) {
       const res = await check(text);
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual({});

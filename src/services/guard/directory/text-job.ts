@@ -11,6 +11,8 @@ import type { Result } from "../../../core/result.js";
 export interface TextJob {
   readonly id: number;
   readonly groups: readonly (readonly string[])[];
+  /** The texts are directory searches: also redirected when `_`/`%` could reach a term. */
+  readonly search: boolean;
 }
 
 /** Its answer: one match per group, in order. */
@@ -24,9 +26,14 @@ export type TextMatchFailure = "busy" | "failed";
 
 /** Matches groups of texts against the term lists, off the caller's thread or on it. */
 export interface DirectoryTextMatcher {
-  /** One match per group: the first text of the group that matches, else no match. */
+  /**
+   * One match per group: the first text of the group that matches, else no match. With
+   * `search`, a text whose `_` or `%` (the homeserver's `LIKE` wildcards) could reach a
+   * term matches too.
+   */
   match(
     groups: readonly (readonly string[])[],
+    search?: boolean,
   ): Promise<Result<readonly TermMatch[], TextMatchFailure>>;
 }
 
@@ -36,12 +43,17 @@ const NO_MATCH: TermMatch = Object.freeze({ matched: false });
 export function matchGroups(
   matcher: TermMatcher,
   groups: readonly (readonly string[])[],
+  search = false,
 ): TermMatch[] {
   return groups.map((texts) => {
     for (const text of texts) {
       if (text === "") continue;
       const match = matcher.match(text);
       if (match.matched) return match;
+      if (search) {
+        const reach = matcher.searchCouldReach(text);
+        if (reach.matched) return reach;
+      }
     }
     return NO_MATCH;
   });

@@ -62,6 +62,7 @@ interface Job {
   /** Answers `busy` if the job is still waiting after `maxWaitMs`. */
   timer?: NodeJS.Timeout;
   readonly groups: readonly (readonly string[])[];
+  readonly search: boolean;
   readonly resolve: (answer: Answer) => void;
 }
 
@@ -103,14 +104,14 @@ export class ThreadedTextMatcher implements DirectoryTextMatcher {
     return this.#queue.length;
   }
 
-  match(groups: readonly (readonly string[])[]): Promise<Answer> {
+  match(groups: readonly (readonly string[])[], search = false): Promise<Answer> {
     if (groups.length === 0) return Promise.resolve(ok([]));
     if (this.#stopped) return Promise.resolve(err("failed"));
     const idle = this.#slots.find((slot) => slot.job === undefined);
     if (idle === undefined && this.#queue.length >= this.options.maxQueued)
       return Promise.resolve(err("busy"));
     return new Promise((resolve) => {
-      const job: Job = { id: this.#nextId++, groups, resolve };
+      const job: Job = { id: this.#nextId++, groups, search, resolve };
       if (idle !== undefined) return this.#run(idle, job);
       this.#queue.push(job);
       job.timer = setTimeout(() => {
@@ -171,7 +172,7 @@ export class ThreadedTextMatcher implements DirectoryTextMatcher {
 
   #run(slot: Slot, job: Job): void {
     slot.job = job;
-    slot.worker.postMessage({ id: job.id, groups: job.groups });
+    slot.worker.postMessage({ id: job.id, groups: job.groups, search: job.search });
   }
 
   #next(slot: Slot): void {
@@ -186,9 +187,9 @@ export class ThreadedTextMatcher implements DirectoryTextMatcher {
 export class InlineTextMatcher implements DirectoryTextMatcher {
   constructor(private readonly matcher: TermMatcher | undefined) {}
 
-  match(groups: readonly (readonly string[])[]): Promise<Answer> {
+  match(groups: readonly (readonly string[])[], search = false): Promise<Answer> {
     const { matcher } = this;
     if (matcher === undefined) return Promise.resolve(ok(groups.map(() => ({ matched: false }))));
-    return Promise.resolve(ok(matchGroups(matcher, groups)));
+    return Promise.resolve(ok(matchGroups(matcher, groups, search)));
   }
 }

@@ -10,6 +10,9 @@ import { matchGroups, type TextJob, type TextJobAnswer } from "./text-job.js";
 
 const matcher = new TermMatcher((workerData as { lists: TermList[] }).lists);
 parentPort?.on("message", (job: TextJob) => {
-  const answer: TextJobAnswer = { id: job.id, matches: matchGroups(matcher, job.groups) };
+  const answer: TextJobAnswer = {
+    id: job.id,
+    matches: matchGroups(matcher, job.groups, job.search),
+  };
   parentPort?.postMessage(answer);
 });

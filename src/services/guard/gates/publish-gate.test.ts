@@ -35,7 +35,7 @@ describe("PublishGate", () => {
     lookup = new FakeLookupClient().list(listed, "r1", ["csam"]);
     facts = new FakeFacts();
     facts.texts.set(fruity, { name: "Club", topic: "All about P1NEAPPLE" });
-    facts.texts.set(clean, { name: "Pineapples and apples" });
+    facts.texts.set(clean, { name: "Pineapplesauce and apples" });
     unchecked = [];
   });
 
