@@ -423,7 +423,8 @@ describe("fuzzing the room directory proxy", () => {
         headers: { "content-type": "application/json" },
         body: Buffer.from(JSON.stringify({ filter: { generic_search_term: text } })),
       });
-      expect(performance.now() - started, JSON.stringify(kind)).toBeLessThan(1_000);
+      // Generous for a busy machine: a pathological matcher took seconds per search.
+      expect(performance.now() - started, JSON.stringify(kind)).toBeLessThan(5_000);
       expect(answer.status).toBeLessThan(500);
     }
   });

@@ -207,9 +207,10 @@ describe("the lookup service killed and frozen under load", () => {
     }
     expect(wrong.slice(0, 5)).toEqual([]);
     expect(failModeAnswers).toBeGreaterThan(50);
-    // Decisions never waited much beyond the guard's own deadline.
+    // Decisions never waited far beyond the guard's own deadline (a hung service would hold
+    // them for Synapse's 60 s; the slack is for a busy machine).
     const slowest = Math.max(...samples.map((s) => s.ms));
-    expect(slowest).toBeLessThan(TIMEOUT_MS + 1_000);
+    expect(slowest).toBeLessThan(TIMEOUT_MS + 10_000);
     // After each recovery, before the next fault, listed rooms were refused again.
     outages.forEach((o, i) => {
       const next = outages[i + 1]?.start ?? Infinity;
