@@ -5,7 +5,8 @@ module.exports = {
     { name: "no-cycles", severity: "error", from: {}, to: { circular: true } },
     {
       name: "no-folder-cycles",
-      comment: "Folders depend on each other one way too: a child folder never imports its parent's files back, siblings never import each other both ways.",
+      comment:
+        "Folders depend on each other one way too: a child folder never imports its parent's files back, siblings never import each other both ways.",
       severity: "error",
       scope: "folder",
       from: {},
@@ -13,7 +14,8 @@ module.exports = {
     },
     {
       name: "child-never-imports-parent",
-      comment: "A folder's files never import the files of a folder above them (the parent composes its children, not the other way round).",
+      comment:
+        "A folder's files never import the files of a folder above them (the parent composes its children, not the other way round).",
       severity: "error",
       from: { path: "^(src/.*)/[^/]+/[^/]+\\.ts$" },
       to: { path: "^$1/[^/]+\\.ts$" },
