@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
+import { MAX_SEARCH_TERM_CHARS } from "../src/services/guard/directory/search-redirect.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRoomId, parseUserId } from "../src/core/ids.js";
 import {
@@ -450,7 +451,15 @@ describe("fuzzing the antispam callbacks", () => {
           else if (a === undefined || a !== `Bearer ${world.secrets.textKey}`)
             problems.push(...matrixErrorProblems(answer, [401]));
           else if (raw.length > 256 * 1024) problems.push(...matrixErrorProblems(answer, [413]));
-          else if (answer.status === 200) {
+          else if (
+            raw.toString("utf8").trim() !== "" &&
+            [...raw.toString("utf8")].length > MAX_SEARCH_TERM_CHARS
+          ) {
+            // A search term over the documented limit is refused unmatched.
+            problems.push(...matrixErrorProblems(answer, [400]));
+            if (jsonOf(answer.text) === undefined || answer.text.indexOf("M_INVALID_PARAM") < 0)
+              problems.push("an overlong text without M_INVALID_PARAM");
+          } else if (answer.status === 200) {
             if (answer.text !== "{}") problems.push("200 without {}");
           } else {
             const b = jsonOf(answer.text) as Record<string, unknown> | undefined;

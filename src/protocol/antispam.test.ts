@@ -86,3 +86,19 @@ describe("callback bodies", () => {
     expect(texts).toEqual({ name: long, topic: "a b" });
   });
 });
+
+describe("federated invites from a hostile server", () => {
+  it("decodes an invite whose unsigned is null or not an object (no stripped state)", () => {
+    for (const unsigned of [null, "x", 7, [], undefined]) {
+      const decoded = decodeFederatedInvite({
+        event: {
+          sender: "@a:remote.example",
+          room_id: "!synthetic-0001:example.org",
+          state_key: "@b:example.org",
+          unsigned,
+        },
+      });
+      expect(decoded, JSON.stringify(unsigned)).toMatchObject({ ok: true, value: { texts: {} } });
+    }
+  });
+});

@@ -42,11 +42,16 @@ export const federatedInviteRequest = z
       sender: userIdSchema,
       room_id: roomIdSchema,
       state_key: userIdSchema,
-      unsigned: z.object({ invite_room_state: z.unknown().optional() }).loose().optional(),
+      // The remote server's word: anything but an object carries no stripped state.
+      unsigned: z.unknown().optional(),
     }),
   })
   .transform(({ event }) => {
-    const state = event.unsigned?.invite_room_state;
+    const unsigned = event.unsigned;
+    const state =
+      typeof unsigned === "object" && unsigned !== null
+        ? (unsigned as { invite_room_state?: unknown }).invite_room_state
+        : undefined;
     return {
       inviter: event.sender,
       invitee: event.state_key,
