@@ -6,7 +6,7 @@
  *
  *   --quick            shorter runs, one round: a smoke test of the numbers
  *   --only a,b         only scenarios whose id starts with one of these (lookup, list, reload,
- *                      guard, directory, term); results are written, the docs left alone
+ *                      guard, synapse-join, directory, term); results are written, the docs left alone
  *   --profile          run service processes with --cpu-prof (profiles kept in the work dir;
  *                      summarise with bench/profile-summary.ts)
  *   --keep             keep the work dir (configs, logs, databases) for inspection
@@ -31,6 +31,7 @@ import { guardScenario } from "./scenarios/guard.js";
 import { listScaleScenario, reloadScenario } from "./scenarios/list-scale.js";
 import { lookupScenario } from "./scenarios/lookup.js";
 import { directoryScenario } from "./scenarios/directory.js";
+import { synapseJoinScenario } from "./scenarios/synapse-join.js";
 import { termsScenario } from "./scenarios/terms.js";
 
 interface Scenario {
@@ -51,6 +52,7 @@ const SCENARIOS: readonly Scenario[] = [
   { id: "list-scale", title: "2. list scale", run: listScaleScenario },
   { id: "reload-under-load", title: "2. reload under load", run: reloadScenario },
   { id: "guard-join", title: "3. guard join decision", run: guardScenario },
+  { id: "synapse-join", title: "3b. guard on a real Synapse join", run: synapseJoinScenario },
   { id: "directory-proxy", title: "4. directory proxy overhead", run: directoryScenario },
   { id: "term-matching", title: "5. term matching", run: termsScenario },
 ];
