@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (full, about thirteen minutes) and `npm run bench -- --quick` (under two):
+ * `npm run bench` (full, about twenty minutes) and `npm run bench -- --quick` (about four):
  * runs every scenario of issue 5 with the real services as separate processes on loopback,
  * each against a baseline measured in the same run, then writes bench/results/<date>.json
  * and regenerates the table in docs/benchmarks.md.
