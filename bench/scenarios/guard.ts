@@ -59,7 +59,7 @@ export async function startGuard(
   secret: string,
   cache: { clean_ttl: string; max_entries: number },
   extra: { homeserverUrl?: string; guard?: Record<string, unknown>; port?: number } = {},
-): Promise<{ url: string; service: Service }> {
+): Promise<{ url: string; operationsUrl: string; service: Service }> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "antispam"), secret, { mode: 0o600 });
   writeFileSync(join(dir, "pseudonym"), randomBytes(32).toString("hex"), { mode: 0o600 });
@@ -99,7 +99,7 @@ export async function startGuard(
     await service.stop();
     throw e;
   }
-  return { url, service };
+  return { url, operationsUrl: `http://127.0.0.1:${opsPort}`, service };
 }
 
 /** Runs scenario 3, or reports it as not yet available. */
