@@ -44,7 +44,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe("redlight CLI", () => {
+// Every test runs the CLI as processes through tsx (a second or two each on a quiet machine,
+// many more on a busy one): a deadline per test that only bounds a hang.
+describe("redlight CLI", { timeout: 300_000 }, () => {
   it("prints the LJS-4 hash of an id", () => {
     const r = redlight(["hash", "!kfGzEsVtwINSAPopXA:perthchat.org"]);
     expect(r.stdout).toBe("ee180279a57f716e5801335a2914e228667f363e460ccabcc49e8fd879e1be4a\n");
@@ -127,7 +129,7 @@ describe("redlight CLI", () => {
     expect(log).toMatch(/lookup service stopped/);
     expect(log).not.toContain(listedRoom(1));
     expect(log).not.toContain(ljs4Hash(listedRoom(1)));
-  }, 300_000);
+  });
 
   it("refuses to serve without a list source", () => {
     const empty = join(dir, "empty.yaml");
