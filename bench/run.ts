@@ -1,13 +1,13 @@
 /**
- * `npm run bench` (full, about thirteen minutes) and `npm run bench -- --quick` (under two):
+ * `npm run bench` (full, about twenty minutes) and `npm run bench -- --quick` (about four):
  * runs every scenario (docs/benchmarks.md) with the real services as separate processes on loopback,
  * each against a baseline measured in the same run, then writes bench/results/<date>.json
  * and regenerates the table in docs/benchmarks.md.
  *
  *   --quick            shorter runs, one round: a smoke test of the numbers
  *   --only a,b         only scenarios whose id starts with one of these (lookup, batch, list,
- *                      reload, guard, directory, term, directory-attack); results are written,
- *                      the docs left alone
+ *                      reload, guard, synapse-join, directory, term, directory-attack); results
+ *                      are written, the docs left alone
  *   --profile          run service processes with --cpu-prof (profiles kept in the work dir;
  *                      summarise with bench/profile-summary.ts)
  *   --keep             keep the work dir (configs, logs, databases) for inspection
@@ -34,6 +34,7 @@ import { listScaleScenario, reloadScenario } from "./scenarios/list-scale.js";
 import { lookupScenario } from "./scenarios/lookup.js";
 import { directoryScenario } from "./scenarios/directory.js";
 import { directoryAttackScenario } from "./scenarios/directory-attack.js";
+import { synapseJoinScenario } from "./scenarios/synapse-join.js";
 import { termsScenario } from "./scenarios/terms.js";
 
 interface Scenario {
@@ -55,6 +56,7 @@ const SCENARIOS: readonly Scenario[] = [
   { id: "list-scale", title: "2. list scale", run: listScaleScenario },
   { id: "reload-under-load", title: "2. reload under load", run: reloadScenario },
   { id: "guard-join", title: "3. guard join decision", run: guardScenario },
+  { id: "synapse-join", title: "3b. guard on a real Synapse join", run: synapseJoinScenario },
   { id: "directory-proxy", title: "4. directory proxy overhead", run: directoryScenario },
   { id: "term-matching", title: "5. term matching", run: termsScenario },
   {

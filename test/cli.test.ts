@@ -45,7 +45,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe("redlight CLI", () => {
+// Every test runs the CLI as processes through tsx (a second or two each on a quiet machine,
+// many more on a busy one): a deadline per test that only bounds a hang.
+describe("redlight CLI", { timeout: 300_000 }, () => {
   it("prints the LJS-4 hash of an id", () => {
     const r = redlight(["hash", "!kfGzEsVtwINSAPopXA:perthchat.org"]);
     expect(r.stdout).toBe("ee180279a57f716e5801335a2914e228667f363e460ccabcc49e8fd879e1be4a\n");
@@ -133,7 +135,9 @@ describe("redlight CLI", () => {
     let log = "";
     child.stderr.on("data", (d: Buffer) => (log += d.toString()));
     const waitFor = async (re: RegExp) => {
-      for (let i = 0; i < 200 && !re.test(log); i++) await new Promise((r) => setTimeout(r, 50));
+      // Generous for a busy machine (tsx compiles at start); ends as soon as the line is there.
+      for (const until = Date.now() + 120_000; Date.now() < until && !re.test(log);)
+        await new Promise((r) => setTimeout(r, 50));
       expect(log).toMatch(re);
     };
     await waitFor(/lookup service listening/);

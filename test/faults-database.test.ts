@@ -38,7 +38,7 @@ async function storageErrors(f: LookupFixture): Promise<number> {
   );
 }
 
-async function eventually(check: () => Promise<boolean>, timeoutMs = 8000): Promise<void> {
+async function eventually(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > until) throw new Error("condition not met in time");

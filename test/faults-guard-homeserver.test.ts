@@ -64,21 +64,29 @@ afterAll(async () => {
 
 describe("the homeserver failing", () => {
   it("a hanging admin API delays decisions by at most admin_api_timeout; verdicts hold", async () => {
+    const batch = () =>
+      Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          timedJoin(i % 2 === 0 ? listed((i % 6) + 1) : clean(i + 1)),
+        ),
+      );
+    // The same batch with the admin API answering: what this machine takes right now, so
+    // the bound below holds on a busy machine too.
+    const answered = Math.max(...(await batch()).map((r) => r.ms));
     world.hs.modes.admin = "hang";
-    const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        timedJoin(i % 2 === 0 ? listed((i % 6) + 1) : clean(i + 1)),
-      ),
-    );
+    const results = await batch();
     world.hs.modes.admin = "ok";
     results.forEach((r, i) => expect(r.status).toBe(i % 2 === 0 ? 403 : 200));
     const slowest = Math.max(...results.map((r) => r.ms));
-    expect(slowest).toBeLessThan(ADMIN_TIMEOUT_MS + 1_000);
+    expect(slowest).toBeLessThan(answered + ADMIN_TIMEOUT_MS + 1_000);
     const metrics = await world.metrics();
+    // Only the joins of listed rooms ask the admin API: a clean room needs no membership.
     expect(
       metricValue(metrics, 'redlight_guard_admin_api_failures_total{purpose="joined_rooms"}'),
-    ).toBeGreaterThanOrEqual(20);
-    console.log(`faults-guard-homeserver: admin API hanging, 20 joins, slowest ${slowest} ms`);
+    ).toBe(10);
+    console.log(
+      `faults-guard-homeserver: admin API hanging, 20 joins, slowest ${slowest} ms (${answered} ms answered)`,
+    );
   }, 30_000);
 
   it("an unreachable homeserver never delays a decision; alerts are retried and arrive once each", async () => {
@@ -88,12 +96,17 @@ describe("the homeserver failing", () => {
     const decisions = [];
     for (let i = 1; i <= 3; i++) decisions.push(await timedJoin(listed(i)));
     expect(decisions.map((d) => d.status)).toEqual([403, 403, 403]);
-    expect(Math.max(...decisions.map((d) => d.ms))).toBeLessThan(300);
-    await sleep(1_100);
-    const metrics = await world.metrics();
-    expect(
-      metricValue(metrics, 'redlight_guard_alerts_total{kind="join_refused",outcome="retried"}'),
-    ).toBeGreaterThanOrEqual(1);
+    // Well under the first alert retry (1 s): no decision waited for its alert; loose
+    // enough for a busy machine.
+    expect(Math.max(...decisions.map((d) => d.ms))).toBeLessThan(1_000);
+    const retried = async () =>
+      metricValue(
+        await world.metrics(),
+        'redlight_guard_alerts_total{kind="join_refused",outcome="retried"}',
+      );
+    for (const until = Date.now() + 20_000; (await retried()) < 1; await sleep(50)) {
+      if (Date.now() > until) throw new Error("timed out waiting for an alert retry");
+    }
     await world.hs.fake.reopen();
     await waitFor("the queued alerts", () => joinAlerts().length === before + 3);
     await world.guard.alertsIdle();

@@ -120,9 +120,15 @@ async function scenario(p: LookupProcess, hs1: string, directory: string): Promi
     });
     expect(reloaded.status).toBe(200);
   }
+  // The SIGHUP reload is awaited in the log (both sources answer), not given a fixed while.
+  const reloads = () => p.log().match(/"list source (loaded|failed; keeping its last good copy)"/g);
+  const before = reloads()?.length ?? 0;
   p.child.kill("SIGHUP");
   await fetch(`${p.operationsUrl}/metrics`);
-  await new Promise((r) => setTimeout(r, 300));
+  for (let waited = 0; (reloads()?.length ?? 0) < before + 2; waited += 50) {
+    if (waited > 120_000) throw new Error("the SIGHUP reload did not finish");
+    await new Promise((r) => setTimeout(r, 50));
+  }
   p.child.kill("SIGTERM");
   expect(await p.exited).toBe(0);
 }
@@ -184,7 +190,7 @@ beforeAll(async () => {
     const p = await spawnLookup(
       dir,
       config === "pg.yaml" ? "lookup-pg.log" : "lookup.log",
-      20_000,
+      120_000,
       config,
     );
     await scenario(p, hs1, directory);
@@ -202,7 +208,9 @@ beforeAll(async () => {
     const log = join(pgServer.baseDir, "postgres.log");
     artefacts.push({ where: "postgres.log", bytes: readFileSync(log) });
   }
-}, 120_000);
+  // A dozen CLI runs and two lookup processes through tsx, and PostgreSQL: minutes on a
+  // busy two-core machine. Every step waits on its own condition; this only bounds a hang.
+}, 900_000);
 
 afterAll(async () => {
   listServer?.closeAllConnections();

@@ -58,13 +58,14 @@ export async function startGuard(
   lookup: LookupProcess,
   secret: string,
   cache: { clean_ttl: string; max_entries: number },
-  extra: { homeserverUrl?: string; guard?: Record<string, unknown> } = {},
-): Promise<{ url: string; service: Service }> {
+  extra: { homeserverUrl?: string; guard?: Record<string, unknown>; port?: number } = {},
+): Promise<{ url: string; operationsUrl: string; service: Service }> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "antispam"), secret, { mode: 0o600 });
   writeFileSync(join(dir, "pseudonym"), randomBytes(32).toString("hex"), { mode: 0o600 });
   writeFileSync(join(dir, "lookup-token"), lookup.token, { mode: 0o600 });
-  const [port, opsPort] = [await freePort(), await freePort()];
+  // A fixed port when the caller had to name the guard's address first (Synapse's module).
+  const [port, opsPort] = [extra.port ?? (await freePort()), await freePort()];
   const configFile = join(dir, "config.yaml");
   writeFileSync(
     configFile,
@@ -98,7 +99,7 @@ export async function startGuard(
     await service.stop();
     throw e;
   }
-  return { url, service };
+  return { url, operationsUrl: `http://127.0.0.1:${opsPort}`, service };
 }
 
 /** Runs scenario 3, or reports it as not yet available. */

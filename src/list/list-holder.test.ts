@@ -107,4 +107,34 @@ describe("ListHolder", () => {
     expect(reloads.length).toBeGreaterThan(2);
     expect(holder.list.size).toBe(2000 + generation + 10);
   });
+
+  it("skips a timer tick while the source's last fetch is still under way", async () => {
+    const { events } = recorder();
+    let fetches = 0;
+    let release: () => void = () => undefined;
+    const slow: ListSource = {
+      label: "slow",
+      refreshMs: 5,
+      async fetch() {
+        fetches++;
+        await new Promise<void>((r) => (release = r));
+        return ok({ kind: "unchanged" as const });
+      },
+    };
+    const holder = new ListHolder([slow], events);
+    const reloads: Promise<unknown>[] = [];
+    holder.startTimers((_name, fn) => reloads.push(fn()));
+    // Many intervals pass while the first fetch hangs: none starts a second one.
+    while (reloads.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(fetches).toBe(1);
+    release();
+    await Promise.all(reloads);
+    // Once it is done, the next tick fetches again.
+    while (fetches < 2) await new Promise((r) => setTimeout(r, 5));
+    holder.stop();
+    release();
+    await Promise.all(reloads);
+    expect(reloads.length).toBeGreaterThanOrEqual(2);
+  });
 });

@@ -24,6 +24,8 @@ export class ListHolder {
   /** Counts swaps begun, so a slow merge never replaces a newer list. */
   private swaps = 0;
   private timers: NodeJS.Timeout[] = [];
+  /** Sources whose fetch (read, decrypt, decode in a worker) is under way. */
+  private readonly fetching = new Set<number>();
 
   constructor(
     private readonly sources: readonly ListSource[],
@@ -50,13 +52,17 @@ export class ListHolder {
     return this.inFlight;
   }
 
-  /** Starts the per-source refresh timers. */
+  /**
+   * Starts the per-source refresh timers. A tick finding the source's last fetch still
+   * under way is skipped: on a busy machine a fetch can outlast a short interval, and
+   * stacking fetches (each a worker thread) would only slow every one of them down.
+   */
   startTimers(runInBackground: (name: string, fn: () => Promise<void>) => void): void {
     this.timers = this.sources.map((source, i) =>
-      setInterval(
-        () => runInBackground(`reload ${source.label}`, () => this.reload([i])),
-        source.refreshMs,
-      ).unref(),
+      setInterval(() => {
+        if (this.fetching.has(i)) return;
+        runInBackground(`reload ${source.label}`, () => this.reload([i]));
+      }, source.refreshMs).unref(),
     );
   }
 
@@ -71,10 +77,11 @@ export class ListHolder {
     for (const i of indexes) {
       const source = this.sources[i] as ListSource;
       const started = performance.now();
-      const outcome = await source.fetch().catch((e: unknown) => ({
-        ok: false as const,
-        error: `unexpected ${(e as Error).name}`,
-      }));
+      this.fetching.add(i);
+      const outcome = await source
+        .fetch()
+        .catch((e: unknown) => ({ ok: false as const, error: `unexpected ${(e as Error).name}` }))
+        .finally(() => this.fetching.delete(i));
       if (!outcome.ok) {
         this.events.failed(source.label, outcome.error);
         continue;

@@ -100,6 +100,8 @@ export class FakeLookupClient implements LookupClient {
 export class FakeFacts implements Membership, RoomTextSource {
   readonly joined = new Map<UserId, Set<RoomId>>();
   readonly texts = new Map<RoomId, RoomTexts>();
+  /** Every membership question, in order (each would be an admin API call). */
+  readonly asked: { user: UserId; room: RoomId }[] = [];
   known = true;
 
   join(user: string, room: string): this {
@@ -110,6 +112,7 @@ export class FakeFacts implements Membership, RoomTextSource {
   }
 
   async isJoined(user: UserId, room: RoomId): Promise<boolean | undefined> {
+    this.asked.push({ user, room });
     return this.known ? (this.joined.get(user)?.has(room) ?? false) : undefined;
   }
 

@@ -102,7 +102,9 @@ export interface LookupProcess {
 export async function spawnLookup(
   dir: string,
   logName = "lookup.log",
-  timeoutMs = 20_000,
+  // Generous: tsx compiles the service at start, slow on a busy machine; the wait ends
+  // as soon as the process listens.
+  timeoutMs = 120_000,
   configName = "redlight.yaml",
 ): Promise<LookupProcess> {
   const logFile = join(dir, logName);

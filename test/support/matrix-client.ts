@@ -259,7 +259,8 @@ export class MatrixTestClient {
   async waitForMessage(
     roomId: string,
     matches: (message: RoomMessage) => boolean,
-    timeoutMs = 10_000,
+    // Generous for a busy machine: the wait ends as soon as the message is there.
+    timeoutMs = 60_000,
   ): Promise<RoomMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

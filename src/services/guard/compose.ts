@@ -179,7 +179,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
       if (outcome === "unsupported" && !checkUnsupportedWarned) {
         checkUnsupportedWarned = true;
         logger.warn(
-          "the lookup service refuses the batch check (no `directory` scope?): users found inside listed rooms are not reported, publications and directory rooms follow their fail modes",
+          "the lookup service refuses the batch check (no `directory` scope?): users found inside listed rooms are not reported, joins ask Synapse's admin API first, publications and directory rooms follow their fail modes",
         );
       }
     },

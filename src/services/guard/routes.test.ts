@@ -183,6 +183,8 @@ describe("guard callback routes", () => {
 
   it("uses M_LIMIT_EXCEEDED with retry_after_ms when the lookup service rate-limits", async () => {
     await start();
+    // The client's quota: the batch check and the lookup both answer 429.
+    lookup.checkRateLimitedMs = 2500;
     lookup.rateLimitedMs = 2500;
     const res = await post("user_may_join_room", join("!clean-2:example.org"));
     expect(res.json()).toMatchObject({ errcode: "M_LIMIT_EXCEEDED", retry_after_ms: 2500 });

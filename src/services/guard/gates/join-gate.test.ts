@@ -48,14 +48,15 @@ describe("JoinGate", () => {
     const g = gate();
     expect((await join(g, clean)).verdict).toEqual({ allow: true, reason: "clean" });
     expect((await join(g, clean)).verdict).toEqual({ allow: true, reason: "cached_clean" });
-    expect(lookup.lookups).toHaveLength(1);
+    expect(lookup.checks).toHaveLength(1);
     now += 30_001; // past the TTL: asked again
     await join(g, clean);
-    expect(lookup.lookups).toHaveLength(2);
+    expect(lookup.checks).toHaveLength(2);
+    expect(lookup.lookups).toEqual([]); // a clean room is never a counted lookup
   });
 
   it("sends the keyed pseudonym, never the user id", async () => {
-    await join(gate(), clean);
+    await join(gate(), listed(1));
     expect(lookup.lookups[0]?.user).toBe(pseudo(alice));
     expect(lookup.lookups[0]?.user).not.toContain("alice");
   });
@@ -106,7 +107,8 @@ describe("JoinGate", () => {
   it("learns a freeze from the lookup service's 403 and alerts about it once", async () => {
     lookup.frozen.add(pseudo(alice));
     const g = gate("open", 1_000);
-    const first = await join(g, clean);
+    // The account is asked about with its next lookup: an attempt on a listed room.
+    const first = await join(g, listed(1));
     expect(first.verdict).toMatchObject({ allow: false, reason: "frozen" });
     expect(first.events).toEqual([
       { kind: "account_frozen", user: alice, local: true, via: "lookup" },
@@ -148,10 +150,73 @@ describe("JoinGate", () => {
         },
       ]);
     }
-    expect((await join(g, clean)).verdict).toEqual({ allow: true, reason: "already_joined" });
+    expect((await join(g, clean)).verdict).toEqual({ allow: true, reason: "clean" });
     expect(lookup.lookups).toEqual([]);
     expect(lookup.hits.size).toBe(0);
     expect(lookup.checks).toHaveLength(6);
+  });
+
+  it("asks the batch check first: a clean room never calls the admin API nor counts", async () => {
+    const g = gate();
+    const rooms = [clean, "!clean-0002:example.org" as RoomId];
+    for (const room of rooms) {
+      expect((await join(g, room)).verdict).toEqual({ allow: true, reason: "clean" });
+    }
+    expect((await join(g, clean)).verdict).toEqual({ allow: true, reason: "cached_clean" });
+    expect(lookup.checks).toEqual([[clean], [rooms[1]]]);
+    expect(facts.asked).toEqual([]);
+    expect(lookup.lookups).toEqual([]);
+  });
+
+  it("never counts a listed room the user is inside: membership is asked only for it", async () => {
+    facts.join(alice, listed(2));
+    const g = gate("closed");
+    for (let i = 0; i < 4; i++) {
+      expect((await join(g, listed(2))).verdict).toMatchObject({ reason: "listed_member" });
+    }
+    expect(facts.asked).toEqual(
+      Array.from({ length: 4 }, () => ({ user: alice, room: listed(2) })),
+    );
+    expect(lookup.lookups).toEqual([]);
+    expect(lookup.hits.size).toBe(0);
+  });
+
+  it("counts a listed room the user is outside of, exactly as a lookup always did", async () => {
+    facts.join(alice, listed(2));
+    const g = gate();
+    const d = await join(g, listed(1));
+    expect(d.verdict).toEqual({ allow: false, reason: "listed", message: "join_refused" });
+    expect(d.events.map((e) => e.kind)).toEqual(["join_refused"]);
+    expect(facts.asked).toEqual([{ user: alice, room: listed(1) }]);
+    expect(lookup.checks).toEqual([[listed(1)]]);
+    expect(lookup.lookups).toEqual([{ room: listed(1), user: pseudo(alice) }]);
+    expect(lookup.hits.get(pseudo(alice))?.filter((h) => h.counted)).toHaveLength(1);
+  });
+
+  it("without the batch check asks membership first, and does not ask for the check again for a while", async () => {
+    lookup.checkSupported = false;
+    facts.join(alice, listed(1));
+    const g = gate();
+    expect((await join(g, clean)).verdict).toEqual({ allow: true, reason: "clean" });
+    expect((await join(g, listed(1))).verdict).toEqual({ allow: true, reason: "already_joined" });
+    expect((await join(g, listed(2))).verdict).toMatchObject({ reason: "listed" });
+    expect(lookup.checks).toHaveLength(1);
+    expect(facts.asked.map((a) => a.room)).toEqual([clean, listed(1), listed(2)]);
+    expect(lookup.lookups.map((l) => l.room)).toEqual([clean, listed(2)]);
+    now += 5 * 60_000; // the scope may have been granted meanwhile
+    lookup.checkSupported = true;
+    expect((await join(g, listed(1))).verdict).toMatchObject({ reason: "listed_member" });
+    expect(lookup.checks).toHaveLength(2);
+  });
+
+  it("with the batch check rate limited, asks membership and lets the lookup answer", async () => {
+    lookup.checkRateLimitedMs = 2_000;
+    facts.join(alice, listed(1));
+    const g = gate();
+    expect((await join(g, listed(1))).verdict).toEqual({ allow: true, reason: "already_joined" });
+    expect((await join(g, listed(2))).verdict).toMatchObject({ reason: "listed" });
+    expect(lookup.lookups.map((l) => l.room)).toEqual([listed(2)]);
+    expect(lookup.checks).toHaveLength(2); // a 429 is not remembered like a refused scope
   });
 
   it("allows an already joined room when the batch check is not offered or fails", async () => {
@@ -187,9 +252,14 @@ describe("JoinGate", () => {
       message: "unavailable",
     });
     expect(failModes).toEqual(["open", "closed"]);
+    // One unanswered request per decision: the lookup would only wait out a second deadline.
+    expect(lookup.checks).toHaveLength(2);
+    expect(lookup.lookups).toEqual([]);
   });
 
   it("refuses when rate limited, passing the retry delay on", async () => {
+    // The client's quota: the batch check and the lookup both answer 429.
+    lookup.checkRateLimitedMs = 4_000;
     lookup.rateLimitedMs = 4_000;
     expect((await join(gate(), clean)).verdict).toEqual({
       allow: false,

@@ -5,11 +5,14 @@
  * Order of questions, cheapest and safest first:
  *  1. a known frozen account is refused outright (it never passes, whatever else holds);
  *  2. a room found clean moments ago is allowed from the clean verdict cache;
- *  3. a room the user is already in (re-join, display-name or avatar change) is not a new
- *     attempt: it is checked without counting (batch `check`), and a listed one is reported
- *     as "user found inside a listed room";
- *  4. anything else is a lookup, which counts toward a freeze when the room is listed.
- * When the lookup service cannot answer, the configured fail mode decides.
+ *  3. the non-counting batch `check` asks whether the room is listed; a clean room is
+ *     allowed (and cached) without asking Synapse anything;
+ *  4. only for a listed room does it matter whether the user is already in it (re-join,
+ *     display-name or avatar change): that is not a new attempt, so it is refused without
+ *     counting and reported as "user found inside a listed room";
+ *  5. a listed room the user is not in is a lookup, which counts toward a freeze.
+ * Without the batch check (no `directory` scope, or a 429) membership is asked first, as
+ * before the check existed. When the lookup service cannot answer, the fail mode decides.
  */
 import type { Ljs4Hash, RoomId, UserId } from "../../../core/ids.js";
 import type { FrozenAccounts, FrozenState } from "./frozen-accounts.js";
@@ -17,6 +20,9 @@ import type { LookupClient, LookupResult } from "../lookup/lookup-client.js";
 import type { Membership } from "./room-facts.js";
 import type { CleanVerdictCache } from "./verdict-cache.js";
 import { allow, refuse, type Decision, type FailMode, type GuardEvent } from "./verdict.js";
+
+/** How long a lookup service that refused the batch check is not asked for it again. */
+const CHECK_RETRY_MS = 5 * 60_000;
 
 export type { FailMode } from "./verdict.js";
 
@@ -40,17 +46,21 @@ export interface JoinGateDeps {
 
 /** Decides `user_may_join_room`. */
 export class JoinGate {
+  /** Until when the batch check is known to be refused (`unsupported`). */
+  private checkUnsupportedUntil = -Infinity;
+
   constructor(private readonly deps: JoinGateDeps) {}
 
   async decide(attempt: JoinAttempt): Promise<Decision> {
-    const { frozen, cache, membership, pseudonym, now } = this.deps;
+    const { frozen, cache, pseudonym, now } = this.deps;
     const { user, room } = attempt;
     const pseudo = pseudonym(user);
     const frozenState = frozen.state(pseudo, now());
     if (frozenState === "frozen") return refuse("frozen", "account_restricted");
     if (frozenState === "not_frozen") {
       if (cache.isClean(room, now())) return allow("cached_clean");
-      if ((await membership.isJoined(user, room)) === true) return this.alreadyJoined(user, room);
+      const decided = await this.checkFirst(user, room);
+      if (decided !== undefined) return decided;
     }
     const result = await this.deps.lookup.lookup(room, pseudo);
     return this.fromLookup(attempt, pseudo, frozenState, result);
@@ -99,20 +109,52 @@ export class JoinGate {
   }
 
   /**
-   * A user already in the room: nothing new is reached by letting the membership update
-   * through, and it must not count toward a freeze. A listed room is still refused (the
-   * user stays joined; Synapse keeps their old display name there) and reported.
+   * The non-counting batch check, before anything else is asked: most joins are to clean
+   * rooms, and those then need neither Synapse's admin API (called from inside Synapse's own
+   * callback) nor a counting lookup. Answers undefined when the counting lookup decides.
    */
-  private async alreadyJoined(user: UserId, room: RoomId): Promise<Decision> {
-    const result = await this.deps.lookup.check([room]);
-    if (result.kind !== "checked") return allow("already_joined");
-    const listed = result.listed.get(room);
-    if (listed === undefined) {
-      this.deps.cache.rememberClean(room, this.deps.now());
-      return allow("already_joined");
+  private async checkFirst(user: UserId, room: RoomId): Promise<Decision | undefined> {
+    const { lookup, cache, now } = this.deps;
+    if (this.checkUnsupportedUntil > now()) return this.membershipFirst(user, room);
+    const result = await lookup.check([room]);
+    switch (result.kind) {
+      case "checked": {
+        const listed = result.listed.get(room);
+        if (listed === undefined) {
+          cache.rememberClean(room, now());
+          return allow("clean");
+        }
+        cache.forget(room);
+        if ((await this.deps.membership.isJoined(user, room)) !== true) return undefined;
+        // A re-join or profile change: nothing new is reached, and it must not count.
+        return refuse("listed_member", "join_refused", [
+          { kind: "found_inside", user, room, listed },
+        ]);
+      }
+      case "unavailable":
+        // The lookup service did not answer just now: a lookup would wait out a second
+        // deadline for the same outcome. A user already inside is let through, as ever.
+        if ((await this.deps.membership.isJoined(user, room)) === true) {
+          return allow("already_joined");
+        }
+        return this.failMode();
+      case "unsupported":
+        this.checkUnsupportedUntil = now() + CHECK_RETRY_MS;
+        return this.membershipFirst(user, room);
+      case "rate_limited":
+        // The check's quota is the client's; the lookup answers for itself (429 or not).
+        return this.membershipFirst(user, room);
     }
-    this.deps.cache.forget(room);
-    return refuse("listed_member", "join_refused", [{ kind: "found_inside", user, room, listed }]);
+  }
+
+  /**
+   * Without the batch check: a user already in the room is let through unchecked (it must
+   * not count toward a freeze, and nothing non-counting can be asked); anyone else is
+   * looked up.
+   */
+  private async membershipFirst(user: UserId, room: RoomId): Promise<Decision | undefined> {
+    const joined = await this.deps.membership.isJoined(user, room);
+    return joined === true ? allow("already_joined") : undefined;
   }
 
   private failMode(): Decision {

@@ -3,7 +3,8 @@
  * in a room, and a local room's name and topic. Synapse calls `user_may_join_room` again
  * for re-joins and for every joined room on a display-name or avatar change (verified on
  * Synapse 1.163); those are not new attempts and must never count toward a freeze, so the
- * join gate asks here first. Without an admin token nothing is known (answers undefined).
+ * join gate asks here before it counts a listed room (only then: a clean room needs no
+ * answer). Without an admin token nothing is known (answers undefined).
  */
 import type { RoomId, UserId } from "../../../core/ids.js";
 import type { Membership, RoomTexts, RoomTextSource } from "../gates/room-facts.js";
