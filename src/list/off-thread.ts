@@ -4,33 +4,11 @@
  * load saw a p99 of 600 ms). Here a worker thread does that work and hands back the
  * finished arrays by transfer; the main thread only wraps them and swaps them in.
  */
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker, type WorkerOptions } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { err, ok, type Result } from "../core/result.js";
 import { SourceList } from "../core/source-list.js";
 import type { DecodedSource, ListBuildAnswer, ListBuildTask } from "./build-task.js";
-
-const SOURCE_SUFFIX = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
-const WORKER_ENTRY = new URL(`./build-worker${SOURCE_SUFFIX}`, import.meta.url);
-
-/**
- * Starts the worker. From the built package (dist/, JavaScript) this is a plain Worker.
- * From TypeScript source (tests, bench, `tsx src/main.ts`) the worker must load tsx first:
- * Node 20 does not apply the parent's `--import` loader hooks to a worker's entry module.
- */
-function startWorker(options: WorkerOptions): Worker {
-  if (SOURCE_SUFFIX === ".js") return new Worker(WORKER_ENTRY, options);
-  // tsx's ESM API, whose register() works inside a worker (its `--import` entry does not).
-  const api = createRequire(import.meta.url)
-    .resolve("tsx/esm/api")
-    .replace(/\.cjs$/, ".mjs");
-  const boot =
-    `import(${JSON.stringify(pathToFileURL(api).href)})` +
-    `.then((tsx) => tsx.register())` +
-    `.then(() => import(${JSON.stringify(WORKER_ENTRY.href)}))`;
-  return new Worker(boot, { ...options, eval: true });
-}
+import { startWorker } from "../threads/start-worker.js";
 
 /** `bytes` in an ArrayBuffer of its own (a small Buffer may be a window on Node's pool). */
 function movable(bytes: Uint8Array): Uint8Array {
@@ -50,7 +28,10 @@ function runInWorker(task: ListBuildTask, transfer: ArrayBuffer[]): Promise<List
     };
     let worker: Worker;
     try {
-      worker = startWorker({ workerData: task, transferList: transfer });
+      worker = startWorker(import.meta.url, "build-worker", {
+        workerData: task,
+        transferList: transfer,
+      });
     } catch (e) {
       answer({ ok: false, error: `the list worker did not start (${(e as Error).name})` });
       return;

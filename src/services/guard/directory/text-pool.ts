@@ -10,9 +10,7 @@
  * 503 — the directory waits, never a callback. Invites and publications keep matching on
  * the main thread: their texts are bounded by Synapse's event size.
  */
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker, type WorkerOptions } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { err, ok, type Result } from "../../../core/result.js";
 import type { TermList, TermMatch, TermMatcher } from "../../../core/text/index.js";
 import {
@@ -21,25 +19,7 @@ import {
   type TextJobAnswer,
   type TextMatchFailure,
 } from "./text-job.js";
-
-const SOURCE_SUFFIX = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
-const WORKER_ENTRY = new URL(`./text-worker${SOURCE_SUFFIX}`, import.meta.url);
-
-/**
- * Starts a worker. From TypeScript source (tests, bench, `tsx src/main.ts`) the worker
- * loads tsx first, as src/list/off-thread.ts explains.
- */
-function startWorker(options: WorkerOptions): Worker {
-  if (SOURCE_SUFFIX === ".js") return new Worker(WORKER_ENTRY, options);
-  const api = createRequire(import.meta.url)
-    .resolve("tsx/esm/api")
-    .replace(/\.cjs$/, ".mjs");
-  const boot =
-    `import(${JSON.stringify(pathToFileURL(api).href)})` +
-    `.then((tsx) => tsx.register())` +
-    `.then(() => import(${JSON.stringify(WORKER_ENTRY.href)}))`;
-  return new Worker(boot, { ...options, eval: true });
-}
+import { startWorker } from "../../../threads/start-worker.js";
 
 /**
  * Matcher threads of the guard. One: the guard shares a small machine with Synapse, and a
@@ -142,7 +122,9 @@ export class ThreadedTextMatcher implements DirectoryTextMatcher {
 
   /** Gives `slot` a new thread. */
   #spawn(slot: Slot): void {
-    const worker = startWorker({ workerData: { lists: this.options.lists } });
+    const worker = startWorker(import.meta.url, "text-worker", {
+      workerData: { lists: this.options.lists },
+    });
     // The threads never keep the process alive on their own.
     worker.unref();
     slot.worker = worker;
