@@ -30,6 +30,9 @@ describe("globMatches (spec appendix: Glob-style matching)", () => {
     ["a*b*c", "abc", true],
     ["a*b*c", "acb", false],
     ["?", "😀", true], // one character, not one UTF-16 unit
+    ["a?b", "a😀b", true],
+    ["😀*", "😀x", true],
+    ["?😀", "😀", false],
     ["", "", true],
     ["*", "", true],
   ])("%s vs %s is %s", (pattern, candidate, expected) => {
@@ -51,9 +54,13 @@ describe("globMatches (spec appendix: Glob-style matching)", () => {
     const text = (chars: string[], max: number) =>
       fc.array(fc.constantFrom(...chars), { maxLength: max }).map((a) => a.join(""));
     fc.assert(
-      fc.property(text(["a", "b", "*", "?", "."], 8), text(["a", "b", "."], 10), (p, c) => {
-        expect(globMatches(p, c)).toBe(toRegExp(p).test(c));
-      }),
+      fc.property(
+        text(["a", "b", "*", "?", ".", "😀"], 8),
+        text(["a", "b", ".", "😀"], 10),
+        (p, c) => {
+          expect(globMatches(p, c)).toBe(toRegExp(p).test(c));
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -5,7 +5,7 @@
  * recommendations (an allow list, an unban) are not ours to enforce.
  */
 import { hash } from "node:crypto";
-import { globMatches } from "./glob.js";
+import { Glob } from "./glob.js";
 import type { PolicyRule } from "./rules.js";
 
 /** What matched: the strongest recommendation among the matching rules. */
@@ -19,7 +19,7 @@ type Enforced = PolicyMatch["recommendation"];
 class Index {
   readonly exact = new Map<string, Enforced>();
   readonly hashed = new Map<string, Enforced>();
-  readonly globs: { readonly pattern: string; readonly recommendation: Enforced }[] = [];
+  readonly globs: { readonly glob: Glob; readonly recommendation: Enforced }[] = [];
 
   /** The strongest recommendation matching any of `candidates`. */
   match(candidates: readonly string[]): PolicyMatch | undefined {
@@ -32,7 +32,7 @@ class Index {
       if (this.hashed.size > 0) consider(this.hashed.get(sha256Base64(candidate)));
       for (const glob of this.globs) {
         if (best === "takedown" || glob.recommendation === best) continue;
-        if (globMatches(glob.pattern, candidate)) consider(glob.recommendation);
+        if (glob.glob.matches(candidate)) consider(glob.recommendation);
       }
     }
     return best === undefined ? undefined : { recommendation: best };
@@ -61,7 +61,7 @@ export class PolicyMatcher {
       else if (target.form === "hash") {
         put(index.hashed, target.sha256.toString("base64"), recommendation);
       } else if (target.form === "glob")
-        index.globs.push({ pattern: target.pattern, recommendation });
+        index.globs.push({ glob: new Glob(target.pattern), recommendation });
     }
   }
 
