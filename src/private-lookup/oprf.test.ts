@@ -1,4 +1,5 @@
 import { inspect } from "node:util";
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ljs4Hash } from "../core/hash.js";
 import {
@@ -67,23 +68,29 @@ describe("RFC 9497 test vectors, ristretto255-SHA512, OPRF mode", () => {
 });
 
 describe("expand_message_xmd(SHA-512)", () => {
-  // The OPRF vectors above only use 64-byte outputs (one block); longer outputs chain
-  // blocks through b0 XOR b(i-1) (RFC 9380 §5.3.1), checked here against a prefix property
-  // and a length that takes three blocks.
-  it("returns the asked length, and its first block depends on the length asked", () => {
-    const dst = Buffer.from("QUUX-V01-CS02-with-expander-SHA512-256", "ascii");
-    const long = expandMessageXmdSha512(Buffer.from("abc"), dst, 150);
-    const short = expandMessageXmdSha512(Buffer.from("abc"), dst, 64);
-    expect(long).toHaveLength(150);
-    expect(short).toHaveLength(64);
-    // The length is part of b0, so a shorter request is not a prefix of a longer one.
-    expect(toHex(long.subarray(0, 64))).not.toBe(toHex(short));
+  // RFC 9380 Appendix K.3. The OPRF vectors above only ask for 64 bytes (one block); the
+  // 128-byte vector also covers the chaining of later blocks through b0 XOR b(i-1).
+  const dst = Buffer.from("QUUX-V01-CS02-with-expander-SHA512-256", "ascii");
+  it.each([
+    ["", 0x20, "6b9a7312411d92f921c6f68ca0b6380730a1a4d982c507211a90964c394179ba"],
+    ["abc", 0x20, "0da749f12fbe5483eb066a5f595055679b976e93abe9be6f0f6318bce7aca8dc"],
+    [
+      "abc",
+      0x80,
+      "7f1dddd13c08b543f2e2037b14cefb255b44c83cc397c1786d975653e36a6b11" +
+        "bdd7732d8b38adb4a0edc26a0cef4bb45217135456e58fbca1703cd6032cb134" +
+        "7ee720b87972d63fbf232587043ed2901bce7f22610c0419751c065922b48843" +
+        "1851041310ad659e4b23520e1772ab29dcdeb2002222a363f0c2b1c972b3efe1",
+    ],
+  ] as const)("msg %j, %i bytes, per RFC 9380 K.3", (msg, length, expected) => {
+    expect(toHex(expandMessageXmdSha512(Buffer.from(msg, "ascii"), dst, length))).toBe(expected);
   });
 
-  it("refuses a DST longer than 255 bytes", () => {
+  it("refuses a DST longer than 255 bytes and outputs longer than 255 blocks", () => {
     expect(() => expandMessageXmdSha512(Buffer.alloc(1), Buffer.alloc(256), 64)).toThrow(
       RangeError,
     );
+    expect(() => expandMessageXmdSha512(Buffer.alloc(1), dst, 255 * 64 + 1)).toThrow(RangeError);
   });
 });
 
@@ -97,6 +104,20 @@ describe("the private lookup round trip", () => {
     if (!evaluated.ok) throw new Error(evaluated.error);
     const output = oprf.finalize(input, blinded.blind, evaluated.value);
     expect(output.ok && toHex(output.value)).toBe(toHex(oprf.evaluate(key, input)));
+  });
+
+  it("Finalize after BlindEvaluate equals Evaluate, for any input", () => {
+    const key = oprf.generateKey("k");
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (input) => {
+        const blinded = oprf.blind(input);
+        const evaluated = oprf.blindEvaluate(key, blinded.blindedElement);
+        if (!evaluated.ok) return false;
+        const output = oprf.finalize(input, blinded.blind, evaluated.value);
+        return output.ok && toHex(output.value) === toHex(oprf.evaluate(key, input));
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it("two blindings of one input look unrelated to the provider", () => {

@@ -147,9 +147,9 @@ export class RistrettoOprf {
   }
 
   /**
-   * RandomScalar, non-zero: 64 random bytes reduced mod L (RFC 9497 §4.7, "extra random bits"; the
-   * bias is about 2^-260). Node's CSPRNG is several
-   * times faster here than libsodium's `scalar_random`, which calls back into JavaScript.
+   * RandomScalar, non-zero: 64 random bytes reduced mod L (RFC 9497 §4.7, "extra random
+   * bits"; the bias is about 2^-260). Node's CSPRNG is several times faster here than
+   * libsodium's `scalar_random`, which calls back into JavaScript for every draw.
    */
   private randomScalar(): Uint8Array {
     for (;;) {
