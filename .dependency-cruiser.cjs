@@ -28,6 +28,22 @@ module.exports = {
       to: { pathNot: ["^src/core/", "^crypto$", "^node:crypto$"] },
     },
     {
+      name: "private-lookup-is-pure",
+      comment:
+        "src/private-lookup is the pure core of the planned v2 lookup: it imports only itself, src/core, node:crypto and libsodium.",
+      severity: "error",
+      from: { path: "^src/private-lookup/" },
+      to: {
+        pathNot: [
+          "^src/private-lookup/",
+          "^src/core/",
+          "^crypto$",
+          "^node:crypto$",
+          "libsodium-wrappers-sumo",
+        ],
+      },
+    },
+    {
       name: "services-are-independent",
       comment: "A service never imports another service.",
       severity: "error",

@@ -1,0 +1,99 @@
+/**
+ * Cost of the private lookup's core (docs/private-lookup.md), one process, one core:
+ *   - provider CPU per BlindEvaluate (goal ≤ 0.5 ms), against a SHA-256 of the same input
+ *     measured in the same run as the baseline;
+ *   - guard CPU per Blind + Finalize;
+ *   - provider CPU per full Evaluate (building the set costs one per listed room);
+ *   - building the listed set from 1,000,000 outputs (goal ≤ 5 s), its size, `has` and
+ *     decoding it from bytes.
+ * Inputs are LJS-4 hashes of synthetic room ids.
+ *
+ *   npx tsx bench/private-lookup-core.ts [--ops 2000] [--entries 1000000]
+ */
+import { hash, randomBytes } from "node:crypto";
+import { parseArgs } from "node:util";
+import { ljs4Hash } from "../src/core/hash.js";
+import { ListedSet, ListedSetBuilder } from "../src/private-lookup/listed-set.js";
+import { createOprf, oprfInputFromLjs4Hash } from "../src/private-lookup/oprf.js";
+
+const { values } = parseArgs({
+  options: {
+    ops: { type: "string", default: "2000" },
+    entries: { type: "string", default: "1000000" },
+  },
+});
+const OPS = Number(values.ops);
+const ENTRIES = Number(values.entries);
+
+/** Milliseconds of wall time (one thread, so CPU) per call of `fn` over `count` calls. */
+function perCall(count: number, fn: (i: number) => void): number {
+  for (let i = 0; i < Math.min(200, count); i++) fn(i); // warm-up
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) fn(i);
+  return Number(process.hrtime.bigint() - start) / 1e6 / count;
+}
+
+const oprf = await createOprf();
+const key = oprf.generateKey("bench");
+const inputs = Array.from({ length: OPS }, (_, i) =>
+  oprfInputFromLjs4Hash(ljs4Hash(`!synthetic-${i}:example.org`)),
+);
+const blinded = inputs.map((input) => oprf.blind(input));
+const evaluated = blinded.map((b) => {
+  const result = oprf.blindEvaluate(key, b.blindedElement);
+  if (!result.ok) throw new Error(result.error);
+  return result.value;
+});
+
+const baseline = perCall(OPS, (i) => hash("sha256", inputs[i % OPS]!, "buffer"));
+const blindEvaluate = perCall(OPS, (i) => oprf.blindEvaluate(key, blinded[i]!.blindedElement));
+const clientBlind = perCall(OPS, (i) => oprf.blind(inputs[i]!));
+const clientFinalize = perCall(OPS, (i) =>
+  oprf.finalize(inputs[i]!, blinded[i]!.blind, evaluated[i]!),
+);
+const fullEvaluate = perCall(OPS, (i) => oprf.evaluate(key, inputs[i]!));
+
+// The set: random 64-byte outputs stand in for F(k, x) (evaluating a million would take
+// minutes; its cost per entry is `fullEvaluate` above).
+const outputs = randomBytes(ENTRIES * 64);
+const buildStart = process.hrtime.bigint();
+const builder = new ListedSetBuilder("bench", ENTRIES);
+for (let i = 0; i < ENTRIES; i++) builder.add(outputs.subarray(i * 64, i * 64 + 64));
+const set = builder.build();
+const buildMs = Number(process.hrtime.bigint() - buildStart) / 1e6;
+const serialiseStart = process.hrtime.bigint();
+const bytes = set.toBytes();
+const etag = set.etag();
+const serialiseMs = Number(process.hrtime.bigint() - serialiseStart) / 1e6;
+const decodeStart = process.hrtime.bigint();
+const decoded = ListedSet.fromBytes(bytes);
+const decodeMs = Number(process.hrtime.bigint() - decodeStart) / 1e6;
+if (!decoded.ok || decoded.value.etag() !== etag) throw new Error("round trip failed");
+const probes = Array.from({ length: 100_000 }, () => randomBytes(8));
+const hasUs = perCall(probes.length, (i) => set.has(probes[i]!)) * 1000;
+
+const ratio = (ms: number): string => `${(ms / baseline).toFixed(0)}× SHA-256`;
+console.log(
+  JSON.stringify(
+    {
+      ops: OPS,
+      sha256_baseline_ms: +baseline.toFixed(5),
+      provider_blind_evaluate_ms: +blindEvaluate.toFixed(4),
+      provider_blind_evaluate_vs_baseline: ratio(blindEvaluate),
+      provider_blind_evaluate_per_core_per_s: Math.round(1000 / blindEvaluate),
+      client_blind_ms: +clientBlind.toFixed(4),
+      client_finalize_ms: +clientFinalize.toFixed(4),
+      client_blind_plus_finalize_ms: +(clientBlind + clientFinalize).toFixed(4),
+      provider_full_evaluate_ms: +fullEvaluate.toFixed(4),
+      provider_evaluate_all_entries_s: +((fullEvaluate * ENTRIES) / 1000).toFixed(1),
+      set_entries: set.size,
+      set_build_ms: Math.round(buildMs),
+      set_bytes: bytes.length,
+      set_serialise_and_etag_ms: Math.round(serialiseMs),
+      set_decode_ms: Math.round(decodeMs),
+      set_has_us: +hasUs.toFixed(3),
+    },
+    null,
+    2,
+  ),
+);
