@@ -49,23 +49,23 @@ export class LookupMonitor implements LookupClient {
     return this.degradedSince !== undefined;
   }
 
-  async lookup(room: RoomId, user: Ljs4Hash): Promise<LookupResult> {
-    const started = performance.now();
-    const result = await this.inner.lookup(room, user);
-    this.settle(
-      "lookup",
-      result.kind,
-      started,
-      result.kind === "unavailable" ? result.failure : undefined,
-    );
-    return result;
+  lookup(room: RoomId, user: Ljs4Hash): Promise<LookupResult> {
+    return this.watched("lookup", () => this.inner.lookup(room, user));
   }
 
-  async check(rooms: readonly RoomId[]): Promise<CheckResult> {
+  check(rooms: readonly RoomId[]): Promise<CheckResult> {
+    return this.watched("check", () => this.inner.check(rooms));
+  }
+
+  /** Runs one lookup or check and settles the health by its outcome. */
+  private async watched<R extends LookupResult | CheckResult>(
+    operation: string,
+    call: () => Promise<R>,
+  ): Promise<R> {
     const started = performance.now();
-    const result = await this.inner.check(rooms);
+    const result = await call();
     this.settle(
-      "check",
+      operation,
       result.kind,
       started,
       result.kind === "unavailable" ? result.failure : undefined,
