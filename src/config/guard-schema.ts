@@ -49,6 +49,15 @@ export const guardSchema = z
         examples: ["./secrets/admin-token"],
       }),
     admin_api_timeout: duration("1s", "Timeout of each Synapse admin API request."),
+    database: z
+      .string()
+      .refine((d) => d.startsWith("sqlite:") || /^postgres(ql)?:\/\//.test(d), {
+        message: "must start with sqlite: or postgres://",
+      })
+      .default("sqlite:./data/guard.db")
+      .describe(
+        "The guard's own database (cursors of its background work): `sqlite:PATH` (default, relative to the config file) or `postgres://…`. Never holds a listed room id.",
+      ),
     lookup: z
       .strictObject({
         url: z.url({ protocol: /^https?$/ }).meta({

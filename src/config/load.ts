@@ -67,6 +67,9 @@ function resolveGuardPaths(guard: GuardConfig, baseDir: string): GuardConfig {
     ...guard,
     antispam_secret_file: at(guard.antispam_secret_file),
     pseudonym_secret_file: at(guard.pseudonym_secret_file),
+    database: guard.database.startsWith("sqlite:")
+      ? resolveSqlite(guard.database, at)
+      : guard.database,
     ...(guard.admin_token_file === undefined
       ? {}
       : { admin_token_file: at(guard.admin_token_file) }),

@@ -18,6 +18,7 @@ import type { RoomId, UserId } from "../../core/ids.js";
 import { createHttpServer } from "../../http/fastify.js";
 import { backgroundRunner, type RunInBackground } from "../../observability/background.js";
 import type { Logger } from "../../observability/logger.js";
+import type { SqlDatabase } from "../../storage/sql-database.js";
 import { commandReply } from "./alerts/alert-text.js";
 import { LogOnlyAlertSink, MatrixAlertSender, type AlertSink } from "./alerts/alert-sender.js";
 import { CommandListener } from "./alerts/command-listener.js";
@@ -92,6 +93,8 @@ export interface GuardPorts {
   readonly roomFacts?: Membership & RoomTextSource;
   /** Where alerts go (default: the alert room, or the log without `guard.alerts`). */
   readonly alerts?: AlertSink;
+  /** The guard's own database (`guard.database`), opened by the caller, who closes it. */
+  readonly database?: SqlDatabase;
 }
 
 /** The guard's object graph: its HTTP apps (not yet listening) and what runs beside them. */

@@ -5,6 +5,7 @@
 import type { Config } from "../../config/schema.js";
 import { listenOn } from "../../http/listen.js";
 import type { Logger } from "../../observability/logger.js";
+import { openGuardDatabase } from "../../storage/guard-database.js";
 import { composeGuard } from "./compose.js";
 
 export { GUARD_BODY_LIMIT } from "./compose.js";
@@ -26,7 +27,14 @@ export interface GuardHandle {
 export async function startGuard(config: Config, logger: Logger): Promise<GuardHandle> {
   const guard = config.guard;
   if (guard === undefined) throw new Error("the config has no guard section");
-  const composed = composeGuard(guard, { logger });
+  const database = await openGuardDatabase(guard.database);
+  let composed: ReturnType<typeof composeGuard>;
+  try {
+    composed = composeGuard(guard, { logger, database });
+  } catch (e) {
+    await database.close();
+    throw e;
+  }
   let url: string, operationsUrl: string, directoryUrl: string | undefined;
   try {
     url = await listenOn(composed.api, guard.listen);
@@ -36,6 +44,7 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
   } catch (e) {
     // A listener that could not bind must not leave the others (or the alert bot) running.
     await composed.stop();
+    await database.close();
     throw e;
   }
   composed.start();
@@ -56,6 +65,7 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
     alertsIdle: () => composed.alertsIdle(),
     async stop() {
       await composed.stop();
+      await database.close();
       logger.info("guard stopped");
     },
   };
