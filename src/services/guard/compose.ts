@@ -24,7 +24,7 @@ import { CommandListener } from "./alerts/command-listener.js";
 import type { Homeserver } from "./client-proxy/homeserver.js";
 import { Identities } from "./client-proxy/identities.js";
 import { KnockGate } from "./client-proxy/knock-gate.js";
-import { RoomReports } from "./client-proxy/room-reports.js";
+import { RoomReports, type RoomReport } from "./client-proxy/room-reports.js";
 import { registerClientProxyRoutes } from "./client-proxy/routes.js";
 import { DirectorySummary } from "./alerts/directory-summary.js";
 import { InviteSummary } from "./alerts/invite-summary.js";
@@ -103,6 +103,8 @@ export interface GuardPorts {
   readonly roomFacts?: Membership & RoomTextSource;
   /** Where alerts go (default: the alert room, or the log without `guard.alerts`). */
   readonly alerts?: AlertSink;
+  /** Told about each room report the homeserver accepted through the client-API proxy. */
+  readonly onRoomReport?: (report: RoomReport) => void;
 }
 
 /** The guard's object graph: its HTTP apps (not yet listening) and what runs beside them. */
@@ -322,6 +324,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     const reports = new RoomReports({
       homeserver: upstream,
       identities,
+      ...(ports.onRoomReport === undefined ? {} : { onRoomReport: ports.onRoomReport }),
       onOutcome: (outcome) => metrics.roomReports.inc({ outcome }),
       now,
       logger,
