@@ -202,7 +202,6 @@ export function registerDirectoryRoutes(app: FastifyInstance, service: Directory
   // Synapse does); the header itself is forwarded as received.
   const contentTypes = new WeakMap<object, string | undefined>();
   app.addHook("onRequest", async (request) => {
-    if (DIRECTORY_PATHS[request.routeOptions.url ?? ""] === undefined) return;
     contentTypes.set(request.raw, request.headers["content-type"]);
     request.headers["content-type"] = "application/octet-stream";
   });

@@ -4,6 +4,7 @@
  * Synapse's wire formats (whoami, alias directory, knock, report, and its errors), a
  * fake lookup service. Synthetic ids only.
  */
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { FakeLookupClient, RecordingAlertSink } from "../../../../test/doubles/guard-fakes.js";
@@ -268,6 +269,70 @@ describe("the client-API proxy: knocks", () => {
     const open = start({ fail_mode: { user_may_join_room: "open" } });
     expect((await open.inject(knock(CLEAN, { token: "tok-alice" }))).statusCode).toBe(200);
     expect(knocksReceived()).toHaveLength(1);
+  });
+
+  it("beside the room directory: publicRooms served, a knock's Content-Type forwarded as received", async () => {
+    const app = start({ directory: {} });
+    const type = "application/json; charset=utf-8";
+    const res = await app.inject({
+      ...knock(CLEAN, { token: "tok-alice" }),
+      headers: { authorization: "Bearer tok-alice", "content-type": type },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(knocksReceived()[0]?.headers["content-type"]).toBe(type);
+    hs.answer = (request) =>
+      request.url.includes("/publicRooms")
+        ? { status: 200, body: { chunk: [] } }
+        : synapse(request);
+    const page = await app.inject({ method: "GET", url: "/_matrix/client/v3/publicRooms" });
+    expect(page.statusCode).toBe(200);
+    expect(page.json()).toMatchObject({ chunk: [] });
+  });
+
+  it("answers any knock request with a Matrix answer, never a 5xx of its own (fuzzed)", async () => {
+    const app = start();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("POST", "PUT", "GET", "OPTIONS", "DELETE"),
+        fc.oneof(
+          fc.string({ maxLength: 40 }),
+          fc.constantFrom(CLEAN, LISTED[0]!, "#quokkaberry:example.org", "!", "#", "!:"),
+        ),
+        fc.oneof(
+          fc.uint8Array({ maxLength: 80 }).map((x) => Buffer.from(x)),
+          fc.json().map((j) => Buffer.from(j)),
+        ),
+        fc.constantFrom(
+          undefined,
+          "",
+          "application/json",
+          "text/plain",
+          "multipart/form-data; boundary=x",
+        ),
+        fc.constantFrom(undefined, "Bearer tok-alice", "Bearer tok-nobody", "Basic Zm9vOmJhcg=="),
+        async (method, target, body, type, authorization) => {
+          const res = await app.inject({
+            method,
+            url: `/_matrix/client/v3/knock/${encodeURIComponent(target)}`,
+            headers: {
+              ...(type === undefined ? {} : { "content-type": type }),
+              ...(authorization === undefined ? {} : { authorization }),
+            },
+            payload: body,
+          });
+          expect(res.statusCode).toBeLessThan(500);
+          expect(res.json()).toEqual(expect.any(Object));
+          if (res.statusCode >= 400) expect(res.json()).toHaveProperty("errcode");
+        },
+      ),
+      { numRuns: 150 },
+    );
+    // A listed room's knock never reached the homeserver.
+    expect(
+      knocksReceived().filter(
+        (r) => r.method === "POST" && r.url.includes(encodeURIComponent(LISTED[0]!)),
+      ),
+    ).toEqual([]);
   });
 
   it("forwards other methods (CORS pre-flight) without a decision", async () => {

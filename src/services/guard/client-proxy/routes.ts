@@ -36,10 +36,9 @@ export function registerClientProxyRoutes(
   // Scoped, so the hook below sees only these paths.
   void app.register(async (scope) => {
     // The body is read as bytes whatever its Content-Type (as Synapse does); the header
-    // itself is forwarded as received.
-    const contentTypes = new WeakMap<object, string | undefined>();
+    // is forwarded as received, from the raw headers (the directory's hook, when there is
+    // one, has rewritten the parsed ones for every path already).
     scope.addHook("onRequest", async (request) => {
-      contentTypes.set(request.raw, request.headers["content-type"]);
       request.headers["content-type"] = "application/octet-stream";
     });
     const clientRequest = (request: FastifyRequest, reply: FastifyReply): ClientRequest => {
@@ -48,7 +47,7 @@ export function registerClientProxyRoutes(
         if (!reply.raw.writableFinished) gone.abort();
       });
       const headers = { ...request.headers };
-      const type = contentTypes.get(request.raw);
+      const type = receivedContentType(request.raw.rawHeaders);
       if (type === undefined) delete headers["content-type"];
       else headers["content-type"] = type;
       return {
@@ -89,4 +88,11 @@ function send(reply: FastifyReply, answer: ProxyAnswer): FastifyReply {
   reply.code(answer.status);
   for (const [name, value] of answer.headers) reply.header(name, value);
   return reply.send(answer.body);
+}
+
+/** The Content-Type header as received (Node joins nothing for it: the first one counts). */
+function receivedContentType(rawHeaders: readonly string[]): string | undefined {
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2)
+    if (rawHeaders[i]?.toLowerCase() === "content-type") return rawHeaders[i + 1];
+  return undefined;
 }
