@@ -178,6 +178,16 @@ describe("the client-API proxy: knocks", () => {
     expect(alerts.posted.map((a) => a.text.plain).join("\n")).toContain("@alice:example.org");
   });
 
+  it("decodes the room id as Synapse does: a listed id holding a '/' (%2F) is refused", async () => {
+    const slashed = "!synthetic/0004:example.org";
+    lookup.list(slashed, "report-4");
+    const app = start();
+    const res = await app.inject(knock(slashed, { token: "tok-alice" }));
+    expect(res.statusCode).toBe(403);
+    expect(lookup.lookups.map((l) => l.room)).toEqual([slashed]);
+    expect(knocksReceived()).toEqual([]);
+  });
+
   it("freezes after three listed knocks; a frozen account's knock on a clean room is refused", async () => {
     const app = start();
     for (const room of LISTED) {
