@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { listenOn } from "../src/http/listen.js";
 import { createLogger } from "../src/observability/logger.js";
 import type { RoomReport } from "../src/services/guard/client-proxy/room-reports.js";
@@ -201,6 +201,7 @@ describe("knocks and room reports through the client-API proxy, on a real Synaps
       body: JSON.stringify({ reason }),
     });
     expect(res.status).toBe(200);
+    await vi.waitFor(() => expect(reports).toHaveLength(1), { timeout: 30_000 });
     expect(reports).toEqual([
       { reporter: users.carol.client.userId, roomId: room, reason, receivedAt: expect.any(Number) },
     ]);

@@ -327,6 +327,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
       ...(ports.onRoomReport === undefined ? {} : { onRoomReport: ports.onRoomReport }),
       onOutcome: (outcome) => metrics.roomReports.inc({ outcome }),
       now,
+      runInBackground,
       logger,
     });
     registerClientProxyRoutes(clientProxy, knocks, reports);

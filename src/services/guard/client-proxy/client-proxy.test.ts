@@ -5,7 +5,7 @@
  * fake lookup service. Synthetic ids only.
  */
 import fc from "fast-check";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { pino } from "pino";
 import { FakeLookupClient, RecordingAlertSink } from "../../../../test/doubles/guard-fakes.js";
 import {
@@ -395,6 +395,7 @@ describe("room report copies", () => {
 
   it("hands an accepted report to the port, and a refused one to nobody", async () => {
     const copies: RoomReport[] = [];
+    let copiesStarted = 0;
     const identities = new Identities({
       homeserver: homeserver(),
       ttlMs: 60_000,
@@ -406,6 +407,10 @@ describe("room report copies", () => {
       identities,
       onRoomReport: (report) => copies.push(report),
       now: () => 42,
+      runInBackground: (_name, fn) => {
+        copiesStarted += 1;
+        void fn();
+      },
       logger: pino({ level: "silent" }),
     });
     const request = (payload: string, token = "tok-alice") => ({
@@ -419,6 +424,7 @@ describe("room report copies", () => {
     expect(
       (await reports.handle(request(JSON.stringify({ reason: "Synthetic spam" })))).status,
     ).toBe(200);
+    await vi.waitFor(() => expect(copies).toHaveLength(1), { timeout: 30_000 });
     expect(copies).toEqual([
       {
         reporter: "@alice:example.org",
@@ -428,6 +434,7 @@ describe("room report copies", () => {
       },
     ]);
     expect((await reports.handle(request("{}"))).status).toBe(400);
+    expect(copiesStarted).toBe(1);
     expect(copies).toHaveLength(1);
     expect(hs.received.filter((r) => r.url.includes("/report"))).toHaveLength(2);
   });

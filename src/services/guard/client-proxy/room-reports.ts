@@ -3,9 +3,11 @@
  * (`POST /_matrix/client/v3/rooms/{roomId}/report`, spec v1.13, MSC4151) but calls no
  * module and offers no admin API for it, so the proxy forwards the request unchanged and,
  * once the homeserver has accepted it (2xx), hands a copy to `onRoomReport` — the reporter
- * (whoami, cached like a knock's), the room and the reason. The report itself is never
+ * (whoami, cached like a knock's), the room and the reason — after the answer, in the
+ * background. The report itself is never
  * delayed or refused here, and neither its room nor its reason is logged.
  */
+import type { RunInBackground } from "../../../observability/background.js";
 import type { Logger } from "../../../observability/logger.js";
 import { jsonObjectBody } from "../../../http/body.js";
 import type { ProxyAnswer } from "../directory/directory-service.js";
@@ -30,6 +32,8 @@ export interface RoomReportsDeps {
   /** Counts each report by the homeserver's answer. */
   readonly onOutcome?: (outcome: "accepted" | "refused" | "failed") => void;
   readonly now: () => number;
+  /** Where the copy is made, after the answer (the reporter may need a whoami). */
+  readonly runInBackground: RunInBackground;
   readonly logger: Logger;
 }
 
@@ -57,14 +61,16 @@ export class RoomReports {
     const answer = answered.value;
     const accepted = answer.status >= 200 && answer.status < 300;
     if (request.method === "POST") this.deps.onOutcome?.(accepted ? "accepted" : "refused");
-    if (request.method === "POST" && accepted) await this.copy(request);
+    if (request.method === "POST" && accepted && this.deps.onRoomReport !== undefined) {
+      const receivedAt = this.deps.now();
+      this.deps.runInBackground("room report copy", () => this.copy(request, receivedAt));
+    }
     return relayed(answer);
   }
 
-  private async copy(request: RoomReportRequest): Promise<void> {
+  private async copy(request: RoomReportRequest, receivedAt: number): Promise<void> {
     const { onRoomReport, logger } = this.deps;
     if (onRoomReport === undefined) return;
-    const receivedAt = this.deps.now();
     const body = jsonObjectBody(request.body);
     const reason = body.ok ? body.value["reason"] : undefined;
     // The homeserver accepted it, so the reporter is known to it; asked after the fact.
