@@ -4,8 +4,8 @@
  * module and offers no admin API for it, so the proxy forwards the request unchanged and,
  * once the homeserver has accepted it (2xx), hands a copy to `onRoomReport` — the reporter
  * (whoami, cached like a knock's), the room and the reason — after the answer, in the
- * background. The report itself is never
- * delayed or refused here, and neither its room nor its reason is logged.
+ * background. The report itself is never delayed or refused here, and neither its room
+ * nor its reason is logged.
  */
 import type { RunInBackground } from "../../../observability/background.js";
 import type { Logger } from "../../../observability/logger.js";
