@@ -97,7 +97,8 @@ const { config } = writeGuardConfig({
   operationsPort: await freePort(),
   guard: {
     terms: [{ id: "bench", file: "./terms.txt", harms: ["m.spam"] }],
-    directory: { listen: "127.0.0.1:0", refill_pages: 0 },
+    client_proxy: { listen: "127.0.0.1:0" },
+    directory: { refill_pages: 0 },
   },
 });
 const logger = createLogger(
@@ -106,7 +107,7 @@ const logger = createLogger(
   pino.destination({ dest: join(dir, "guard.log"), sync: true }),
 );
 const guard = await startGuard(config, logger);
-const proxied = `${guard.directoryUrl}${PATH}?limit=100`;
+const proxied = `${guard.clientProxyUrl}${PATH}?limit=100`;
 const direct = `${upstream.url}${PATH}?limit=100`;
 const search: RequestInit = {
   method: "POST",

@@ -217,7 +217,7 @@ interface Sent {
 
 async function send(req: Sent): Promise<WireAnswer> {
   const hasBody = req.body !== undefined && req.method !== "GET" && req.method !== "HEAD";
-  const r = await fetch(`${world.guard.directoryUrl}${req.url}`, {
+  const r = await fetch(`${world.guard.clientProxyUrl}${req.url}`, {
     method: req.method,
     headers: req.headers,
     ...(hasBody ? { body: req.body } : {}),
@@ -436,7 +436,7 @@ describe("evasions found by this fuzzer", () => {
   // ("aaquokkaberry"). A word of one repeated letter now normalises to two letters.
   it("redirects a spaced-out term next to a word of one repeated letter", async () => {
     for (const text of ["aa q u o k k a b e r r y", "q.u.o.k.k.a.b.e.r.r.y zzz"]) {
-      const r = await fetch(`${world.guard.directoryUrl}${PATHS[2]}`, {
+      const r = await fetch(`${world.guard.clientProxyUrl}${PATHS[2]}`, {
         method: "POST",
         body: JSON.stringify({ filter: { generic_search_term: text } }),
       });
@@ -447,12 +447,12 @@ describe("evasions found by this fuzzer", () => {
 
 describe("after the storm", () => {
   it("still filters and redirects, and logged no internal error", async () => {
-    const page = await fetch(`${world.guard.directoryUrl}${PATHS[2]}?limit=100`);
+    const page = await fetch(`${world.guard.clientProxyUrl}${PATHS[2]}?limit=100`);
     expect(page.status).toBe(200);
     const text = await page.text();
     expect(text).toContain("!orchard-0001:example.org");
     expect(text).not.toContain(listed(1));
-    const search = await fetch(`${world.guard.directoryUrl}${PATHS[2]}`, {
+    const search = await fetch(`${world.guard.clientProxyUrl}${PATHS[2]}`, {
       method: "POST",
       body: JSON.stringify({ filter: { generic_search_term: `find ${TERM}` } }),
     });

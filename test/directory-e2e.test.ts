@@ -38,7 +38,7 @@ describe("the room directory guard on a real Synapse", () => {
   let world: DirectoryWorld;
   let rooms: WorldRooms;
   let token: string;
-  const proxy = (g: "a" | "b" | "c") => world.guards[g].directoryUrl!;
+  const proxy = (g: "a" | "b" | "c") => world.guards[g].clientProxyUrl!;
   const directly = async () => idsOf(await allPages(world.hs.baseUrl, "GET", 100, token));
   const botAlerts = async (prefix: string) =>
     (await world.admin.getMessages(world.alertRoom, 100)).filter(

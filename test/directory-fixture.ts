@@ -130,8 +130,8 @@ export async function startDirectoryWorld(dir: string): Promise<DirectoryWorld> 
   const portsA = { guardPort: await freePort(), operationsPort: await freePort() };
   const sectionA = {
     messages: { publish_refused: { en: PUBLISH_REFUSED } },
+    client_proxy: { listen: "127.0.0.1:0" },
     directory: {
-      listen: "127.0.0.1:0",
       style: "msc4228",
       trusted_servers: ["trusted.example"],
       federation_url: federation.url,
@@ -169,7 +169,7 @@ export async function startDirectoryWorld(dir: string): Promise<DirectoryWorld> 
   const configB = await directoryGuardConfig({
     ...base,
     dir: dirs.b,
-    guard: { directory: { listen: "127.0.0.1:0", style: "msc4387" } },
+    guard: { client_proxy: { listen: "127.0.0.1:0" }, directory: { style: "msc4387" } },
   });
   const b = await runGuard(dirs.b, configB.config);
 
@@ -178,8 +178,8 @@ export async function startDirectoryWorld(dir: string): Promise<DirectoryWorld> 
     ...base,
     dir: dirs.c,
     guard: {
+      client_proxy: { listen: "127.0.0.1:0" },
       directory: {
-        listen: "127.0.0.1:0",
         mode: "curated",
         curated_rooms: [rooms.space, `#curated-lobby:${hs.serverName}`, rooms.listed],
       },

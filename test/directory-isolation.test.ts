@@ -65,7 +65,8 @@ beforeAll(async () => {
     operationsPort: await freePort(),
     guard: {
       terms: [{ id: "fruit", file: "./terms.txt", format: "sha256", max_words: 4 }],
-      directory: { listen: "127.0.0.1:0", refill_pages: 0 },
+      client_proxy: { listen: "127.0.0.1:0" },
+      directory: { refill_pages: 0 },
       // Open: a join answered by the fail mode would be let in, as in the review.
       fail_mode: { user_may_join_room: "open" },
       lookup: { url: lookup.url, api_token_file: "./secrets/lookup-token", timeout: "3s" },
@@ -94,7 +95,7 @@ async function join_(i: number): Promise<{ status: number; errcode: unknown }> {
 }
 
 async function directory(init: RequestInit): Promise<{ status: number; body: string }> {
-  const res = await fetch(`${guard.directoryUrl}${SEARCH}`, init);
+  const res = await fetch(`${guard.clientProxyUrl}${SEARCH}`, init);
   return { status: res.status, body: await res.text() };
 }
 

@@ -46,8 +46,8 @@ async function page(api: Api, method: Method, limit: number, since?: string): Pr
   const query = `limit=${limit}${since === undefined ? "" : `&since=${encodeURIComponent(since)}`}`;
   const res =
     method === "GET"
-      ? await fetch(`${world.guard.directoryUrl}${path}?${query}`)
-      : await fetch(`${world.guard.directoryUrl}${path}`, {
+      ? await fetch(`${world.guard.clientProxyUrl}${path}?${query}`)
+      : await fetch(`${world.guard.clientProxyUrl}${path}`, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ limit, ...(since === undefined ? {} : { since }) }),
@@ -145,7 +145,7 @@ describe("paging through the directory proxy", () => {
     const local = await page("client", "GET", 1);
     const next = token(local, "next_batch")!;
     const elsewhere = await fetch(
-      `${world.guard.directoryUrl}${CLIENT}?server=remote.example&since=${encodeURIComponent(next)}`,
+      `${world.guard.clientProxyUrl}${CLIENT}?server=remote.example&since=${encodeURIComponent(next)}`,
     );
     expect(elsewhere.status).toBe(400);
     expect(await elsewhere.json()).toMatchObject({ errcode: "M_INVALID_PARAM" });

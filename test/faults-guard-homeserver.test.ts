@@ -52,7 +52,8 @@ beforeAll(async () => {
     guard: {
       admin_api_timeout: `${ADMIN_TIMEOUT_MS}ms`,
       cache: { clean_ttl: "1ms", membership_ttl: "1ms" },
-      directory: { listen: "127.0.0.1:0", upstream_timeout: "400ms" },
+      client_proxy: { listen: "127.0.0.1:0" },
+      directory: { upstream_timeout: "400ms" },
     },
   });
 }, 60_000);
@@ -144,7 +145,7 @@ describe("the directory upstream failing", () => {
       ["/_matrix/client/r0/publicRooms", "POST"],
       ["/_matrix/federation/v1/publicRooms", "GET"],
     ] as const) {
-      const r = await fetch(`${world.guard.directoryUrl}${path}`, {
+      const r = await fetch(`${world.guard.clientProxyUrl}${path}`, {
         method,
         ...(method === "POST" ? { body: JSON.stringify({ limit: 5 }) } : {}),
         headers: { "accept-language": "fr" },
@@ -162,16 +163,16 @@ describe("the directory upstream failing", () => {
       expect(r.headers.get("access-control-allow-origin")).toBe("*");
     }
     world.hs.modes.directory = "ok";
-    const again = await fetch(`${world.guard.directoryUrl}/_matrix/client/v3/publicRooms`);
+    const again = await fetch(`${world.guard.clientProxyUrl}/_matrix/client/v3/publicRooms`);
     expect(again.status).toBe(200);
   });
 
   it("a homeserver refusing connections: 502, then pages again when it is back", async () => {
     await world.hs.fake.close();
-    const down = await fetch(`${world.guard.directoryUrl}/_matrix/client/v3/publicRooms`);
+    const down = await fetch(`${world.guard.clientProxyUrl}/_matrix/client/v3/publicRooms`);
     expect(down.status).toBe(502);
     await world.hs.fake.reopen();
-    const back = await fetch(`${world.guard.directoryUrl}/_matrix/client/v3/publicRooms`);
+    const back = await fetch(`${world.guard.clientProxyUrl}/_matrix/client/v3/publicRooms`);
     expect(back.status).toBe(200);
   });
 });

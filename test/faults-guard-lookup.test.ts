@@ -240,7 +240,9 @@ describe("the lookup service killed and frozen under load", () => {
 
   it("keeps listed rooms out of the directory while the lookup service is down", async () => {
     const page = async () => {
-      const r = await fetch(`${world.guard.directoryUrl}/_matrix/client/v3/publicRooms?limit=100`);
+      const r = await fetch(
+        `${world.guard.clientProxyUrl}/_matrix/client/v3/publicRooms?limit=100`,
+      );
       return { status: r.status, text: await r.text() };
     };
     const before = await page();

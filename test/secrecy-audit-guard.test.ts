@@ -85,12 +85,12 @@ async function scenario(): Promise<void> {
   await callback("user_may_publish_room", { user_id: `@owner:${SERVER}`, room_id: listed(6) });
   await callback("user_may_publish_room", { user_id: `@owner:${SERVER}`, room_id: termRoom(2) });
   // The directory: pages (listed and term-named rooms hidden), searches, other servers.
-  const directory = `${guard.directoryUrl}/_matrix/client/v3/publicRooms`;
+  const directory = `${guard.clientProxyUrl}/_matrix/client/v3/publicRooms`;
   for (const since of ["", "?since=p10", "?since=p20", "?limit=100"])
     await fetch(`${directory}${since}`);
-  await fetch(`${guard.directoryUrl}/_matrix/federation/v1/publicRooms?limit=100`);
+  await fetch(`${guard.clientProxyUrl}/_matrix/federation/v1/publicRooms?limit=100`);
   for (const search of SEARCHES) {
-    for (const url of [directory, `${guard.directoryUrl}/_matrix/federation/v1/publicRooms`]) {
+    for (const url of [directory, `${guard.clientProxyUrl}/_matrix/federation/v1/publicRooms`]) {
       const r = await fetch(url, {
         method: "POST",
         body: JSON.stringify({ filter: { generic_search_term: search } }),

@@ -107,7 +107,8 @@ export async function directoryAttackScenario(ctx: BenchContext): Promise<Scenar
         homeserverUrl: upstreamUrl,
         guard: {
           terms: [{ id: "bench", file: "./terms.txt", format: "sha256", max_words: 4 }],
-          directory: { listen: `127.0.0.1:${directoryPort}`, refill_pages: 0 },
+          client_proxy: { listen: `127.0.0.1:${directoryPort}` },
+          directory: { refill_pages: 0 },
           fail_mode: { user_may_join_room: "open" },
         },
       },

@@ -68,7 +68,8 @@ export async function directoryScenario(ctx: BenchContext): Promise<ScenarioResu
         guard: {
           terms: [{ id: "bench", file: "./terms.txt", harms: ["m.spam"] }],
           // No refill: one upstream request per page either way.
-          directory: { listen: `127.0.0.1:${directoryPort}`, refill_pages: 0 },
+          client_proxy: { listen: `127.0.0.1:${directoryPort}` },
+          directory: { refill_pages: 0 },
         },
       },
     );

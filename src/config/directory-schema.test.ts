@@ -37,7 +37,6 @@ describe("guard.terms and guard.directory", () => {
     expect(guard.terms.map(termListId)).toEqual(["terms", "private"]);
     expect(guard.text_check_key_file).toBe("/etc/redlight/secrets/text-check");
     expect(guard.directory).toMatchObject({
-      listen: "127.0.0.1:8482",
       style: "msc4228",
       mode: "curated",
       fail_mode: "hide",
@@ -54,6 +53,19 @@ describe("guard.terms and guard.directory", () => {
   it("says where guard.invites.term_lists went", () => {
     const parsed = parse({ invites: { term_lists: [{ id: "x", terms_file: "./t.txt" }] } });
     expect(parsed).toEqual({ ok: false, error: expect.stringContaining("moved to guard.terms") });
+  });
+
+  it("says where guard.directory.listen went, and takes guard.client_proxy.listen", () => {
+    const moved = parse({ directory: { listen: "127.0.0.1:8482" } });
+    expect(moved).toEqual({
+      ok: false,
+      error: expect.stringContaining("moved to guard.client_proxy.listen"),
+    });
+    const parsed = parse({ client_proxy: {}, directory: {} });
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(parsed.value.guard?.client_proxy).toEqual({ listen: "127.0.0.1:8482" });
+    const none = parse({});
+    expect(none.ok && none.value.guard?.client_proxy).toBeUndefined();
   });
 
   it("rejects duplicate list ids, bad harm ids, and help texts without the default language", () => {

@@ -5,7 +5,7 @@
  */
 import { basename, extname } from "node:path";
 import { z } from "zod";
-import { duration, listenAddress, messageTexts } from "./fields.js";
+import { duration, messageTexts } from "./fields.js";
 
 const LIST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 // MSC4456 harm ids: `m.child_safety.csam`, `m.other`, unstable `org.matrix.msc4456.spam`.
@@ -103,10 +103,6 @@ export const termsSchema = z
 /** `guard.directory`. */
 export const directorySchema = z
   .strictObject({
-    listen: listenAddress(
-      "127.0.0.1:8482",
-      "Address of the room directory proxy. Route only the publicRooms paths here (docs/directory.md).",
-    ),
     style: z
       .enum(["msc4228", "msc4387"])
       .default("msc4387")
@@ -197,4 +193,6 @@ export const directorySchema = z
     ),
   })
   .optional()
-  .describe("The room directory guard (docs/directory.md). Absent: no directory proxy.");
+  .describe(
+    "The room directory guard on the client-API proxy (docs/directory.md). Absent: the proxy does not serve publicRooms.",
+  );

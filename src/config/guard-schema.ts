@@ -4,6 +4,7 @@
  * (directory-schema.ts).
  */
 import { z } from "zod";
+import { clientProxySchema } from "./client-proxy-schema.js";
 import { directorySchema, termsSchema } from "./directory-schema.js";
 import { duration, listenAddress, translations } from "./fields.js";
 
@@ -235,6 +236,7 @@ export const guardSchema = z
       ),
     terms: termsSchema,
     directory: directorySchema,
+    client_proxy: clientProxySchema,
     text_check_key_file: z
       .string()
       .optional()

@@ -101,6 +101,9 @@ function movedKey(document: unknown): string | undefined {
   if (at(at(at(document, "guard"), "invites"), "term_lists") !== undefined) {
     return "guard.invites.term_lists moved to guard.terms (and each list's terms_file is now file): the same lists serve invites, publishing and the room directory";
   }
+  if (at(at(at(document, "guard"), "directory"), "listen") !== undefined) {
+    return "guard.directory.listen moved to guard.client_proxy.listen: the room directory is served by the guard's client-API proxy (with knocks and room reports); the other guard.directory settings stay";
+  }
   return undefined;
 }
 

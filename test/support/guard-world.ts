@@ -133,8 +133,8 @@ export async function startGuardWorld(options: GuardWorldOptions): Promise<Guard
       invites: { deny_servers: ["*.spam.example"] },
       terms: [{ id: "fruit", file: "./terms.txt", harms: ["m.spam"], messages: HELP }],
       text_check_key_file: "./secrets/text-check-key",
+      client_proxy: { listen: "127.0.0.1:0" },
       directory: {
-        listen: "127.0.0.1:0",
         style: "msc4228",
         federation_url: hs.url,
         trusted_servers: ["trusted.example"],

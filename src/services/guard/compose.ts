@@ -1,7 +1,7 @@
 /**
  * The one composition function of the guard: builds its whole object graph from config and
  * ports — the gates, the lookup client and its monitor, the alert room, the operations, the
- * room directory proxy — and its HTTP apps, without listening. `main.ts` starts it for
+ * client-API proxy (knocks, room reports, room directory) — and its HTTP apps, without listening. `main.ts` starts it for
  * production; tests call it with fakes for some ports and `inject` against the real graph.
  * No decisions live here.
  */
@@ -22,6 +22,11 @@ import type { SqlDatabase } from "../../storage/sql-database.js";
 import { commandReply } from "./alerts/alert-text.js";
 import { LogOnlyAlertSink, MatrixAlertSender, type AlertSink } from "./alerts/alert-sender.js";
 import { CommandListener } from "./alerts/command-listener.js";
+import type { Homeserver } from "./client-proxy/homeserver.js";
+import { Identities } from "./client-proxy/identities.js";
+import { KnockGate } from "./client-proxy/knock-gate.js";
+import { RoomReports, type RoomReport } from "./client-proxy/room-reports.js";
+import { registerClientProxyRoutes } from "./client-proxy/routes.js";
 import { DirectorySummary } from "./alerts/directory-summary.js";
 import { InviteSummary } from "./alerts/invite-summary.js";
 import { Reactions } from "./alerts/reactions.js";
@@ -33,6 +38,7 @@ import { PageTokens } from "./directory/page-tokens.js";
 import { DirectoryFilter } from "./directory/room-filter.js";
 import { SearchRedirector, type Texts } from "./directory/search-redirect.js";
 import { TextCheck } from "./directory/text-check.js";
+import { callUpstream } from "./directory/upstream.js";
 import type { DirectoryTextMatcher } from "./directory/text-job.js";
 import {
   DIRECTORY_TEXT_MAX_WAIT_MS,
@@ -40,6 +46,7 @@ import {
   DIRECTORY_TEXT_THREADS,
   ThreadedTextMatcher,
 } from "./directory/text-pool.js";
+import { ok } from "../../core/result.js";
 import { FrozenAccounts } from "./gates/frozen-accounts.js";
 import { GuardService } from "./gates/guard-service.js";
 import { InviteGate } from "./gates/invite-gate.js";
@@ -72,6 +79,10 @@ import { termList, termMatcherOf } from "./term-lists.js";
 export const GUARD_BODY_LIMIT = 256 * 1024;
 /** Directory request bodies are small JSON filters. */
 const DIRECTORY_BODY_LIMIT = 64 * 1024;
+/** A forwarded knock may wait on the room's server over federation. */
+const KNOCK_FORWARD_TIMEOUT_MS = 60_000;
+const WHOAMI_TTL_MS = 60_000;
+const WHOAMI_CACHED = 10_000;
 const DIRECTORY_VERDICTS_CACHED = 100_000;
 const PROBE_EVERY_MS = 5_000;
 const GAUGES_EVERY_MS = 5_000;
@@ -95,6 +106,8 @@ export interface GuardPorts {
   readonly alerts?: AlertSink;
   /** The guard's own database (`guard.database`), opened by the caller, who closes it. */
   readonly database?: SqlDatabase;
+  /** Told about each room report the homeserver accepted through the client-API proxy. */
+  readonly onRoomReport?: (report: RoomReport) => void;
 }
 
 /** The guard's object graph: its HTTP apps (not yet listening) and what runs beside them. */
@@ -103,8 +116,8 @@ export interface ComposedGuard {
   readonly api: FastifyInstance;
   /** The operations app (`guard.metrics_listen`). */
   readonly operations: FastifyInstance;
-  /** The room directory proxy's app, with a `guard.directory` section. */
-  readonly directory: FastifyInstance | undefined;
+  /** The client-API proxy's app, with a `guard.client_proxy` or `guard.directory` section. */
+  readonly clientProxy: FastifyInstance | undefined;
   readonly metrics: GuardMetrics;
   readonly lookup: LookupMonitor;
   /** Starts the timers and the alert-room command listener. */
@@ -281,7 +294,49 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
   });
   registerOperationsRoutes(operations, metrics.registry, unfreezer, operationsToken);
 
+  const clientProxy =
+    guard.client_proxy === undefined && guard.directory === undefined
+      ? undefined
+      : createHttpServer({
+          bodyLimit: DIRECTORY_BODY_LIMIT,
+          writeError: writeDirectoryError,
+          onInternalError,
+        });
+  if (clientProxy !== undefined) {
+    const homeserver = guard.homeserver_url.replace(/\/+$/, "");
+    const limits = { timeoutMs: KNOCK_FORWARD_TIMEOUT_MS, maxBytes: DIRECTORY_BODY_LIMIT };
+    const upstream: Homeserver = ({ path, signal, ...request }) =>
+      callUpstream(
+        { ...request, url: `${homeserver}${path}` },
+        signal === undefined ? limits : { ...limits, signal },
+      );
+    const identities = new Identities({
+      homeserver: upstream,
+      ttlMs: WHOAMI_TTL_MS,
+      maxEntries: WHOAMI_CACHED,
+      now,
+    });
+    const knocks = new KnockGate({
+      homeserver: upstream,
+      identities,
+      // Exactly the join gate's decision: no callback is asked for a knock.
+      decideJoin: (user, room) =>
+        service.answer("user_may_join_room", ok({ user, room, is_invited: false })),
+      onOutcome: (outcome) => metrics.knocks.inc({ outcome }),
+    });
+    const reports = new RoomReports({
+      homeserver: upstream,
+      identities,
+      ...(ports.onRoomReport === undefined ? {} : { onRoomReport: ports.onRoomReport }),
+      onOutcome: (outcome) => metrics.roomReports.inc({ outcome }),
+      now,
+      runInBackground,
+      logger,
+    });
+    registerClientProxyRoutes(clientProxy, knocks, reports);
+  }
   const directory = composeDirectory({
+    app: clientProxy,
     guard,
     texts: directoryTexts,
     redirector,
@@ -293,7 +348,6 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     logger,
     runInBackground,
     now,
-    onInternalError,
   });
 
   const summaryMs = durationMs(guard.alerts?.invite_summary_interval ?? "1m");
@@ -301,7 +355,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
   return {
     api,
     operations,
-    directory: directory?.app,
+    clientProxy,
     metrics,
     lookup,
     start() {
@@ -325,7 +379,8 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     alertsIdle: () => alertRoom.idle(),
     async stop() {
       for (const timer of timers) clearInterval(timer);
-      await Promise.all([api.close(), operations.close(), directory?.stop(), commands?.stop()]);
+      await Promise.all([api.close(), operations.close(), clientProxy?.close(), commands?.stop()]);
+      directory?.stop();
       reactions.flushInviteSummary(summaryMs);
       await alertRoom.stop();
       lookupClient.close?.();
@@ -437,6 +492,8 @@ export function searchRedirector(
 
 /** What the directory proxy uses from the rest of the guard. */
 interface DirectoryDeps {
+  /** The client-API proxy's app, which serves the directory paths too. */
+  readonly app: FastifyInstance | undefined;
   readonly guard: GuardConfig;
   /** Matches room texts (off the event loop); undefined without term lists. */
   readonly texts: DirectoryTextMatcher | undefined;
@@ -451,14 +508,13 @@ interface DirectoryDeps {
   readonly logger: Logger;
   readonly runInBackground: RunInBackground;
   readonly now: () => number;
-  readonly onInternalError: (e: unknown) => void;
 }
 
 /** The directory proxy's app and its periodic work, or nothing without `guard.directory`. */
 function composeDirectory(deps: DirectoryDeps) {
   const { guard, metrics, logger, runInBackground, now } = deps;
   const config = guard.directory;
-  if (config === undefined) return undefined;
+  if (config === undefined || deps.app === undefined) return undefined;
   const listed = new ListedRooms({
     lookup: deps.lookup,
     ttlMs: durationMs(config.verdict_ttl),
@@ -510,12 +566,7 @@ function composeDirectory(deps: DirectoryDeps) {
     onHidden: (hidden) => summary.record(hidden),
     logger,
   });
-  const app = createHttpServer({
-    bodyLimit: DIRECTORY_BODY_LIMIT,
-    writeError: writeDirectoryError,
-    onInternalError: deps.onInternalError,
-  });
-  registerDirectoryRoutes(app, service);
+  registerDirectoryRoutes(deps.app, service);
 
   const reportMs = durationMs(config.report_interval);
   const includeRoomId = guard.alerts?.include_room_id ?? false;
@@ -527,7 +578,6 @@ function composeDirectory(deps: DirectoryDeps) {
     if (curated !== undefined) runInBackground("curated rooms", () => curated.refresh());
   };
   return {
-    app,
     /** Refreshes the curated rooms now and returns the directory's periodic timers. */
     timers(): NodeJS.Timeout[] {
       refreshCurated();
@@ -539,8 +589,8 @@ function composeDirectory(deps: DirectoryDeps) {
           : [setInterval(refreshCurated, durationMs(config.curated_refresh))]),
       ];
     },
-    async stop() {
-      await app.close();
+    /** Posts the last summary (the app is closed with the proxy). */
+    stop() {
       report();
     },
   };

@@ -1,6 +1,7 @@
 /**
  * Starts the guard for production: composes it (`compose.ts`, the one place it is wired)
- * with the real adapters, then listens on its three listeners.
+ * with the real adapters, then listens on its three listeners (four with the client-API
+ * proxy).
  */
 import type { Config } from "../../config/schema.js";
 import { listenOn } from "../../http/listen.js";
@@ -10,13 +11,16 @@ import { composeGuard } from "./compose.js";
 
 export { GUARD_BODY_LIMIT } from "./compose.js";
 
+/** `guard.client_proxy.listen`'s default, when only `guard.directory` starts the proxy. */
+const CLIENT_PROXY_LISTEN = "127.0.0.1:8482";
+
 /** A running guard. */
 export interface GuardHandle {
   /** `http://host:port` of the callback listener. */
   readonly url: string;
   readonly operationsUrl: string;
-  /** The room directory proxy's listener, when `guard.directory` is configured. */
-  readonly directoryUrl: string | undefined;
+  /** The client-API proxy's listener, with `guard.client_proxy` or `guard.directory`. */
+  readonly clientProxyUrl: string | undefined;
   /** Resolves when queued alerts are sent or given up (tests). */
   alertsIdle(): Promise<void>;
   /** Stops listening, posts the last invite summary, stops the alert bot. */
@@ -35,12 +39,15 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
     await database.close();
     throw e;
   }
-  let url: string, operationsUrl: string, directoryUrl: string | undefined;
+  let url: string, operationsUrl: string, clientProxyUrl: string | undefined;
   try {
     url = await listenOn(composed.api, guard.listen);
     operationsUrl = await listenOn(composed.operations, guard.metrics_listen);
-    if (composed.directory !== undefined && guard.directory !== undefined)
-      directoryUrl = await listenOn(composed.directory, guard.directory.listen);
+    if (composed.clientProxy !== undefined)
+      clientProxyUrl = await listenOn(
+        composed.clientProxy,
+        guard.client_proxy?.listen ?? CLIENT_PROXY_LISTEN,
+      );
   } catch (e) {
     // A listener that could not bind must not leave the others (or the alert bot) running.
     await composed.stop();
@@ -52,16 +59,21 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
     { callbacks: url, operations: operationsUrl, alerts: guard.alerts !== undefined },
     "guard listening",
   );
-  if (directoryUrl !== undefined && guard.directory !== undefined)
+  if (clientProxyUrl !== undefined)
     logger.info(
-      { directory: directoryUrl, style: guard.directory.style, mode: guard.directory.mode },
-      "room directory guard listening",
+      {
+        client_proxy: clientProxyUrl,
+        ...(guard.directory === undefined
+          ? {}
+          : { style: guard.directory.style, mode: guard.directory.mode }),
+      },
+      "client-API proxy listening",
     );
 
   return {
     url,
     operationsUrl,
-    directoryUrl,
+    clientProxyUrl,
     alertsIdle: () => composed.alertsIdle(),
     async stop() {
       await composed.stop();

@@ -15,11 +15,17 @@
  *     GET  /health                          process is up
  *     GET  /ready                           200 while the lookup service answers, else 503
  *                                           (`warnings`: problems that do not fail it)
- *   Directory listener (guard.directory.listen; the reverse proxy routes only these here)
- *     GET|POST|… /_matrix/client/{api/v1,r0,v3,unstable}/publicRooms
+ *   Client-API proxy (guard.client_proxy.listen; the reverse proxy routes only these here)
+ *     GET|POST|… /_matrix/client/{api/v1,r0,v3,unstable}/publicRooms   (with guard.directory)
  *     GET|POST|… /_matrix/federation/v1/publicRooms
  *                                           forwarded to the homeserver; a matching search
  *                                           is answered with help, pages are filtered
+ *     POST /_matrix/client/{v3,r0,unstable,unstable/xyz.amorgan.knock}/knock/{roomIdOrAlias}
+ *                                           decided like a join, then forwarded
+ *                                           (client-proxy/knock-gate.ts)
+ *     POST /_matrix/client/{v3,r0}/rooms/{roomId}/report
+ *                                           forwarded; an accepted report is copied
+ *                                           (client-proxy/room-reports.ts, client-proxy/routes.ts)
  *   Operations listener (guard.metrics_listen; keep private)
  *     GET  /metrics                         Prometheus metrics
  *     POST /admin/unfreeze {user_id}        unfreeze (used by `redlight guard unfreeze`); bearer

@@ -49,7 +49,6 @@ describe("the directory proxy", () => {
         terms: { terms: ["pineapple"], messages: HELP },
         guard: {
           directory: {
-            listen: "127.0.0.1:0",
             trusted_servers: ["Trusted.example"],
             upstream_timeout: "300ms",
             max_response_bytes: 65_536,
@@ -61,7 +60,7 @@ describe("the directory proxy", () => {
       { lookup, alerts },
     );
     metrics = proxy.composed.metrics;
-    return listenOn(proxy.composed.directory!, "127.0.0.1:0");
+    return listenOn(proxy.composed.clientProxy!, "127.0.0.1:0");
   }
 
   const metric = async (line: string) => {

@@ -97,6 +97,18 @@ export function createGuardMetrics() {
       labelNames: ["api", "outcome"] as const,
       registers,
     }),
+    knocks: new Counter({
+      name: "redlight_guard_knocks_total",
+      help: "Knocks through the client-API proxy by outcome (forwarded, refused, unauthenticated, bad_request, unknown_room, homeserver_failed).",
+      labelNames: ["outcome"] as const,
+      registers,
+    }),
+    roomReports: new Counter({
+      name: "redlight_guard_room_reports_total",
+      help: "Room reports through the client-API proxy by the homeserver's answer (accepted, refused, failed).",
+      labelNames: ["outcome"] as const,
+      registers,
+    }),
     directoryUpstreamSeconds: new Histogram({
       name: "redlight_guard_directory_upstream_duration_seconds",
       help: "Time the homeserver took to answer a forwarded directory request.",
