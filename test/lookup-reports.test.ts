@@ -155,7 +155,7 @@ describe("reports up to the provider", () => {
     });
     const out: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => out.push(chunk) > 0) as typeof process.stdout.write;
+    process.stdout.write = (chunk: string) => out.push(chunk) > 0;
     try {
       await listReports({ config: configFile });
     } finally {
