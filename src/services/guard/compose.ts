@@ -54,6 +54,7 @@ import { StandardLookupClient, type LookupClient } from "./lookup/lookup-client.
 import { LookupMonitor } from "./lookup/lookup-monitor.js";
 import { createGuardMetrics, type GuardMetrics } from "./metrics/guard-metrics.js";
 import { Unfreezer } from "./operations/unfreeze.js";
+import { composeReports, type Reports } from "./reports/compose-reports.js";
 import {
   callbackErrorWriter,
   registerCallbackRoutes,
@@ -107,6 +108,8 @@ export interface ComposedGuard {
   readonly directory: FastifyInstance | undefined;
   readonly metrics: GuardMetrics;
   readonly lookup: LookupMonitor;
+  /** Reports into the alert room (`guard.reports` with a database): where room reports go. */
+  readonly reports: Pick<Reports, "acceptRoomReport"> | undefined;
   /** Starts the timers and the alert-room command listener. */
   start(): void;
   /** Resolves when queued alerts are sent or given up. */
@@ -257,7 +260,18 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     onResult: (origin, result) => metrics.unfreezes.inc({ origin, result }),
     onUnsuspend: (result) => metrics.suspensions.inc({ action: "unsuspend", result }),
   });
-  const commands = commandListener(guard, alertRoom, unfreezer, logger);
+  const reports = composeReports({
+    guard,
+    database: ports.database,
+    admin: adminCall,
+    lookup,
+    lookupToken: () => readSecret(guard.lookup.api_token_file),
+    alerts: alertRoom.sink,
+    logger,
+    runInBackground,
+    now,
+  });
+  const commands = commandListener(guard, alertRoom, unfreezer, logger, reports);
 
   // A bug is answered as a bare (non-JSON) 500, which Synapse treats by the module's fail_open.
   const api = createHttpServer({
@@ -304,6 +318,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     directory: directory?.app,
     metrics,
     lookup,
+    reports,
     start() {
       timers = [
         setInterval(() => reactions.flushInviteSummary(summaryMs), summaryMs),
@@ -313,6 +328,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
           metrics.cachedCleanRooms.set(cache.size);
         }, GAUGES_EVERY_MS),
         ...(directory?.timers() ?? []),
+        ...(reports?.timers() ?? []),
       ];
       for (const timer of timers) timer.unref();
       commands?.start();
@@ -326,6 +342,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     async stop() {
       for (const timer of timers) clearInterval(timer);
       await Promise.all([api.close(), operations.close(), directory?.stop(), commands?.stop()]);
+      await reports?.idle();
       reactions.flushInviteSummary(summaryMs);
       await alertRoom.stop();
       lookupClient.close?.();
@@ -403,6 +420,7 @@ function commandListener(
   alertRoom: AlertRoom,
   unfreezer: Unfreezer,
   logger: Logger,
+  reports: Reports | undefined,
 ): CommandListener | undefined {
   const call = alertRoom.call;
   if (guard.alerts === undefined || call === undefined || !guard.alerts.commands) return undefined;
@@ -414,6 +432,7 @@ function commandListener(
       // On success the "Account unfrozen" alert is the reply.
       return outcome.ok ? undefined : `${actor}: ${outcome.error}`;
     },
+    ...(reports === undefined ? {} : { reports: reports.command }),
     reply: (text) => alertRoom.sink.post("command_reply", commandReply(text)),
     log: (message, detail) => logger.info(detail ?? {}, message),
   });
