@@ -183,7 +183,7 @@ export class GuardReports {
       this.deps.logger.warn({ outcome: answer.kind }, "reported rooms could not be checked");
       return { answered: false, listed: new Map() };
     }
-    return { answered: true, listed: answer.listed as ReadonlyMap<string, ListedRoom> };
+    return { answered: true, listed: answer.listed };
   }
 
   private async alert(

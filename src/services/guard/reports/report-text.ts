@@ -16,6 +16,7 @@ export const MAX_KEPT_REASON = 1000;
 export function cleanReason(reason: string, max = MAX_SHOWN_REASON): string {
   // Control characters (C0, C1) and bidi overrides could disguise the text around them.
   const flat = reason
+    // eslint-disable-next-line no-control-regex -- removing control characters is the point
     .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, " ")
     .replace(/\s+/g, " ")
     .trim();
