@@ -149,16 +149,16 @@ const lookupSchema = z
       ),
     reports: z
       .strictObject({
-        encryption_key_file: z
-          .string()
-          .describe(
+        encryption_key_file: z.string().meta({
+          description:
             "The list key (`redlight list keygen`): seals reported room ids and reasons in the review queue and encrypts `list_file`.",
-          ),
-        list_file: z
-          .string()
-          .describe(
+          examples: ["./secrets/list.key"],
+        }),
+        list_file: z.string().meta({
+          description:
             "Encrypted list the accepted reports are written to (`redlight reports accept`); read as one more list source.",
-          ),
+          examples: ["./reports.json.enc"],
+        }),
         refresh: duration("1m", "How often the lookup service re-reads `list_file`."),
       })
       .optional()
