@@ -77,6 +77,13 @@ export function composeReports(deps: ReportsDeps): Reports | undefined {
     now,
   });
   const pass = () => runInBackground("reports", () => reports.pass());
+  let following: Promise<void> | undefined;
+  const follow = () =>
+    runInBackground("escalations", async () => {
+      if (following !== undefined) return;
+      following = commands.followEscalations().finally(() => (following = undefined));
+      await following;
+    });
   return {
     acceptRoomReport(report) {
       reports.acceptRoomReport(report);
@@ -87,12 +94,11 @@ export function composeReports(deps: ReportsDeps): Reports | undefined {
       pass();
       return [
         setInterval(pass, durationMs(config.poll_interval)),
-        setInterval(
-          () => runInBackground("escalations", () => commands.followEscalations()),
-          durationMs(config.escalation_poll_interval),
-        ),
+        setInterval(follow, durationMs(config.escalation_poll_interval)),
       ];
     },
-    idle: () => reports.idle(),
+    async idle() {
+      await Promise.all([reports.idle(), following?.catch(() => undefined)]);
+    },
   };
 }
