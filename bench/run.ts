@@ -35,6 +35,7 @@ import { lookupScenario } from "./scenarios/lookup.js";
 import { directoryScenario } from "./scenarios/directory.js";
 import { directoryAttackScenario } from "./scenarios/directory-attack.js";
 import { synapseJoinScenario } from "./scenarios/synapse-join.js";
+import { reportsScenario } from "./scenarios/reports.js";
 import { termsScenario } from "./scenarios/terms.js";
 
 interface Scenario {
@@ -64,6 +65,7 @@ const SCENARIOS: readonly Scenario[] = [
     title: "6. directory attack vs. join callbacks",
     run: directoryAttackScenario,
   },
+  { id: "reports", title: "7. reports into the alert room", run: reportsScenario },
 ];
 
 /** PostgreSQL's server binaries are installed on demand (as `npm test` does). */

@@ -207,6 +207,20 @@ describe("reports into the alert room", () => {
     expect(await w.run(`!redlight escalate ${e}`)).toContain("already listed");
   });
 
+  it("checks more than 100 reported rooms in batches of 100", async () => {
+    const w = await world();
+    await w.reports.pass();
+    for (let i = 0; i < 140; i++)
+      w.synapse.reportEvent("@a:example.org", `!clean-${1000 + i}:example.org`, "x");
+    const e = w.synapse.reportEvent("@a:example.org", LISTED, "last");
+    await w.reports.pass();
+    expect(w.alerts).toHaveLength(141);
+    expect(w.alerts.find((a) => a.text.plain.startsWith(`Report ${e}:`))?.text.plain).toContain(
+      "LISTED",
+    );
+    expect((await w.reports.store.get(e))?.listed).toBe("listed");
+  });
+
   it("says the listing is unknown when the lookup service is down", async () => {
     const w = await world("down");
     await w.reports.pass();

@@ -177,13 +177,17 @@ export class GuardReports {
       const parsed = parseRoomId(r);
       return parsed.ok ? [parsed.value] : [];
     });
-    if (unique.length === 0) return { answered: true, listed: new Map() };
-    const answer = await this.deps.check(unique.slice(0, 100));
-    if (answer.kind !== "checked") {
-      this.deps.logger.warn({ outcome: answer.kind }, "reported rooms could not be checked");
-      return { answered: false, listed: new Map() };
+    const listed = new Map<string, ListedRoom>();
+    // The batch check takes 100 rooms at a time.
+    for (let at = 0; at < unique.length; at += 100) {
+      const answer = await this.deps.check(unique.slice(at, at + 100));
+      if (answer.kind !== "checked") {
+        this.deps.logger.warn({ outcome: answer.kind }, "reported rooms could not be checked");
+        return { answered: false, listed: new Map() };
+      }
+      for (const [room, entry] of answer.listed) listed.set(room, entry);
     }
-    return { answered: true, listed: answer.listed };
+    return { answered: true, listed };
   }
 
   private async alert(
