@@ -55,7 +55,12 @@ function program(): Command {
     .option("--out <file>", "write the token to this file (mode 0600) instead of stdout")
     .option("--tags <tags>", "comma-separated subset of the server's filtered_tags")
     .option("--allow-ip <cidr>", "allowed source address or range (repeatable)", collect, [])
-    .option("--scope <scope>", "extra grant, e.g. directory (repeatable)", collect, [])
+    .option(
+      "--scope <scope>",
+      "extra grant: directory (batch check), report (reporting rooms up); repeatable",
+      collect,
+      [],
+    )
     .action(addClient);
   clients.command("list").description("list clients").addOption(configOption()).action(listClients);
   clients
