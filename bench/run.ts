@@ -37,6 +37,7 @@ import { directoryScenario } from "./scenarios/directory.js";
 import { directoryAttackScenario } from "./scenarios/directory-attack.js";
 import { knockScenario } from "./scenarios/knock.js";
 import { synapseJoinScenario } from "./scenarios/synapse-join.js";
+import { reportsScenario } from "./scenarios/reports.js";
 import { termsScenario } from "./scenarios/terms.js";
 
 interface Scenario {
@@ -67,6 +68,7 @@ const SCENARIOS: readonly Scenario[] = [
     run: directoryAttackScenario,
   },
   { id: "knock-proxy", title: "7. knock through the client-API proxy", run: knockScenario },
+  { id: "reports", title: "8. reports into the alert room", run: reportsScenario },
 ];
 
 /** PostgreSQL's server binaries are installed on demand (as `npm test` does). */

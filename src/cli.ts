@@ -16,6 +16,7 @@ import {
 } from "./cli/guard.js";
 import { listFreezes, unfreeze } from "./cli/freezes.js";
 import * as list from "./cli/list.js";
+import { acceptReport, listReports, rejectReport, showReport } from "./cli/reports.js";
 import { serveLookup } from "./cli/serve.js";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -54,7 +55,12 @@ function program(): Command {
     .option("--out <file>", "write the token to this file (mode 0600) instead of stdout")
     .option("--tags <tags>", "comma-separated subset of the server's filtered_tags")
     .option("--allow-ip <cidr>", "allowed source address or range (repeatable)", collect, [])
-    .option("--scope <scope>", "extra grant, e.g. directory (repeatable)", collect, [])
+    .option(
+      "--scope <scope>",
+      "extra grant: directory (batch check), report (reporting rooms up); repeatable",
+      collect,
+      [],
+    )
     .action(addClient);
   clients.command("list").description("list clients").addOption(configOption()).action(listClients);
   clients
@@ -105,6 +111,25 @@ function program(): Command {
     .description("ask the running lookup service to reload")
     .addOption(configOption())
     .action(list.reload);
+
+  const reports = cli.command("reports").description("the review queue of rooms reported up");
+  reports
+    .command("list")
+    .addOption(configOption())
+    .option("--state <state>", "only pending, accepted or rejected reports")
+    .action(listReports);
+  reports
+    .command("show <ref>")
+    .description("one report, its room id and reason opened with the list key")
+    .addOption(configOption())
+    .action(showReport);
+  reports
+    .command("accept <ref>")
+    .description("list the reported room (takes effect at the next reload)")
+    .addOption(configOption())
+    .requiredOption("--tags <tags>", "tags of the list entry, comma-separated (e.g. csam)")
+    .action(acceptReport);
+  reports.command("reject <ref>").addOption(configOption()).action(rejectReport);
 
   // `redlight guard` runs the guard; its subcommands act on accounts and print config.
   const guard = cli

@@ -3,7 +3,7 @@
  * placeholders work on both, transactions commit or roll back whole, BIGINTs come back as
  * numbers, and cursors survive a reopen.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +11,7 @@ import { Cursors, openGuardDatabase } from "../src/storage/guard-database.js";
 import { postgresPlaceholders } from "../src/storage/sql-database.js";
 import { usePostgres, type PostgresHandle } from "./support/postgres.js";
 
+const ROOT = new URL("..", import.meta.url).pathname;
 let pgServer: PostgresHandle;
 beforeAll(async () => {
   pgServer = await usePostgres();
@@ -43,7 +44,10 @@ describe.each(backends)("guard database on %s", (_name, newUrl) => {
     const second = await openGuardDatabase(url);
     expect(await new Cursors(second).get("event_reports")).toBe("42");
     const versions = await second.all<{ version: number }>("SELECT version FROM schema_migrations");
-    expect(versions.map((v) => Number(v.version))).toEqual([1]);
+    const shipped = readdirSync(join(ROOT, "migrations/guard"))
+      .filter((f) => /^\d{3}_.*\.sql$/.test(f))
+      .map((f) => Number(f.slice(0, 3)));
+    expect(versions.map((v) => Number(v.version)).sort()).toEqual(shipped.sort());
     const [row] = await second.all<{ updated_at: number; n: number }>(
       "SELECT updated_at, (SELECT count(*) FROM cursors) AS n FROM cursors WHERE name = ?",
       ["event_reports"],

@@ -64,7 +64,11 @@ export class TestLookup {
    * Prepares the database (one client with the directory scope) and a list with one
    * synthetic room; `lookup` is merged over the `lookup:` section (quotas, say).
    */
-  static async create(dir: string, lookup: Record<string, unknown> = {}): Promise<TestLookup> {
+  static async create(
+    dir: string,
+    lookup: Record<string, unknown> = {},
+    scopes: readonly string[] = ["directory"],
+  ): Promise<TestLookup> {
     const port = await freePort();
     const parsed = parseConfig(
       {
@@ -91,7 +95,7 @@ export class TestLookup {
         tokenHash: tokenHash(token),
         tags: null,
         allowIps: [],
-        scopes: ["directory"],
+        scopes: [...scopes],
       },
       Date.now(),
     );

@@ -14,7 +14,7 @@ export interface AddClientOptions {
   readonly out?: string;
 }
 
-const SCOPES = new Set(["directory"]);
+const SCOPES = new Set(["directory", "report"]);
 const NAME_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Adds a client and prints its token alone on stdout. */

@@ -175,6 +175,21 @@ export const guardSchema = z
       })
       .optional()
       .describe("The alert room; without it the guard only logs."),
+    reports: z
+      .strictObject({
+        poll_interval: duration(
+          "2s",
+          "How often Synapse's event and user report admin APIs are read; a report reaches the alert room within about this time.",
+        ),
+        escalation_poll_interval: duration(
+          "1m",
+          "How often the provider is asked how escalated reports stand.",
+        ),
+      })
+      .optional()
+      .describe(
+        "Reports into the alert room, moderators' report commands and escalation to the provider (docs/reports.md). Reading Synapse's reports needs admin_token_file.",
+      ),
     messages: z
       .strictObject({
         default_language: z.string().default("en").describe("Language of the `error` text."),

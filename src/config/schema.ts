@@ -112,6 +112,7 @@ const lookupSchema = z
           "Room hashes per client in batch checks (the `directory` scope), on top of the client quota they also count against.",
           "Room hashes",
         ),
+        report: quota(30, "1h", "Rooms a client may report up per window (the `report` scope)."),
       })
       .prefault({})
       .describe(
@@ -146,6 +147,26 @@ const lookupSchema = z
       .describe(
         "When a client's batch checks look like enumeration of the list: a metric and a warning (docs/abuse-controls.md).",
       ),
+    reports: z
+      .strictObject({
+        encryption_key_file: z.string().meta({
+          description:
+            "The list key (`redlight list keygen`): seals reported room ids and reasons in the review queue and encrypts `list_file`.",
+          examples: ["./secrets/list.key"],
+        }),
+        list_file: z.string().meta({
+          description:
+            "Encrypted list the accepted reports are written to (`redlight reports accept`); read as one more list source.",
+          examples: ["./reports.json.enc"],
+        }),
+        refresh: duration("1m", "How often the lookup service re-reads `list_file`."),
+      })
+      .optional()
+      .meta({
+        description:
+          "The review queue of rooms clients report up (`POST /_matrix/loj/v1/report`, docs/reports.md). Absent: reports are refused.",
+        examples: [{ encryption_key_file: "./secrets/list.key", list_file: "./reports.json.enc" }],
+      }),
     sync_interval: duration(
       "2s",
       "How often clients, freezes and quota counts are re-read from the database (shared between processes).",

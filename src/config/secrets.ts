@@ -45,6 +45,7 @@ export function lookupSecretFiles(config: Config): string[] {
   return present([
     lookup.operations_token_file,
     ...lookup.sources.flatMap((s) => [s.bearer_token_file, s.encryption_key_file]),
+    lookup.reports?.encryption_key_file,
   ]);
 }
 

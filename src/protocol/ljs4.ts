@@ -5,12 +5,13 @@
  */
 import { z } from "zod";
 import type { ApiError } from "../core/errors.js";
-import { ljs4HashSchema } from "./ids.js";
+import { ljs4HashSchema, roomIdSchema } from "./ids.js";
 
 export const LJS4_PATHS = {
   abuseLookup: "/_matrix/loj/v1/abuse_lookup",
   unfreeze: "/_matrix/loj/v1/unfreeze",
   check: "/_matrix/loj/v1/check",
+  report: "/_matrix/loj/v1/report",
 } as const;
 
 /** Most hashes one batch check may ask about. */
@@ -40,6 +41,43 @@ export const checkRequest = z.object({
     .max(MAX_CHECK_BATCH, `must hold 1 to ${MAX_CHECK_BATCH} hashes`),
 });
 export type CheckRequest = z.output<typeof checkRequest>;
+
+/** Longest reason a report may carry (characters). */
+export const MAX_REPORT_REASON = 1000;
+/** Most tags a report may suggest, and their longest length. */
+const MAX_REPORT_TAGS = 8;
+const MAX_REPORT_TAG = 64;
+
+/** `POST report` (Redlight extension, `report` scope): `{room_id, reason, tags?, api_token?}`. */
+export const reportRequest = z.object({
+  ...authenticated,
+  room_id: roomIdSchema,
+  reason: z.string().max(MAX_REPORT_REASON, `must be at most ${MAX_REPORT_REASON} characters`),
+  tags: z
+    .array(
+      z
+        .string()
+        .regex(/^[a-z0-9_.-]+$/, "tags are lowercase letters, digits, '_', '.' or '-'")
+        .max(MAX_REPORT_TAG),
+    )
+    .max(MAX_REPORT_TAGS)
+    .optional(),
+});
+export type ReportRequest = z.output<typeof reportRequest>;
+
+/** A report reference: what the reporter polls the outcome with. */
+export const reportRefSchema = z.string().regex(/^rr_[A-Za-z0-9_-]{16,64}$/);
+
+/** `202` to `POST report`: `{report_ref}`. */
+export const reportAnswer = z.object({ report_ref: reportRefSchema });
+
+/** `200` to `GET report/{ref}`: `{report_ref, state, tags?}` (tags once accepted). */
+export const reportStatusAnswer = z.object({
+  report_ref: reportRefSchema,
+  state: z.enum(["pending", "accepted", "rejected"]),
+  tags: z.array(z.string().max(MAX_REPORT_TAG)).max(16).optional(),
+});
+export type ReportStatus = z.output<typeof reportStatusAnswer>;
 
 /** Only the token, for authenticating a body of any other shape. */
 export const tokenOnly = z.object(authenticated);

@@ -18,9 +18,20 @@ import {
   type Hit,
   type HitOutcome,
   type NewClient,
+  type NewReviewReport,
   type QuotaCount,
+  type ReviewReport,
+  type ReviewState,
   type Storage,
 } from "./storage.js";
+import {
+  REVIEW_INSERT,
+  reviewAddedEvent,
+  reviewDecidedEvent,
+  reviewFromRow,
+  reviewInsertParams,
+  type ReviewRow,
+} from "./review-rows.js";
 
 type Queryable = pg.Pool | pg.PoolClient;
 
@@ -326,6 +337,50 @@ export class PostgresStorage implements Storage {
     }));
   }
 
+  async addReviewReport(report: NewReviewReport): Promise<void> {
+    await this.inTransaction(async (c) => {
+      await c.query(numbered(REVIEW_INSERT), reviewInsertParams(report));
+      await this.audit(c, reviewAddedEvent(report));
+    });
+  }
+
+  async getReviewReport(ref: string): Promise<ReviewReport | undefined> {
+    const r = await this.pool.query<ReviewRow>("SELECT * FROM review_reports WHERE ref = $1", [
+      ref,
+    ]);
+    const row = r.rows[0];
+    return row === undefined ? undefined : reviewFromRow(row);
+  }
+
+  async listReviewReports(state?: ReviewState): Promise<ReviewReport[]> {
+    const r =
+      state === undefined
+        ? await this.pool.query<ReviewRow>("SELECT * FROM review_reports ORDER BY created_at, ref")
+        : await this.pool.query<ReviewRow>(
+            "SELECT * FROM review_reports WHERE state = $1 ORDER BY created_at, ref",
+            [state],
+          );
+    return r.rows.map(reviewFromRow);
+  }
+
+  async decideReviewReport(
+    ref: string,
+    decision: "accepted" | "rejected",
+    tags: readonly string[] | null,
+    now: number,
+  ): Promise<boolean> {
+    return this.inTransaction(async (c) => {
+      const r = await c.query<{ client: string }>(
+        "UPDATE review_reports SET state = $1, accepted_tags = $2, decided_at = $3 WHERE ref = $4 AND state = 'pending' RETURNING client",
+        [decision, tags === null ? null : JSON.stringify(tags), now, ref],
+      );
+      const row = r.rows[0];
+      if (row === undefined) return false;
+      await this.audit(c, reviewDecidedEvent(ref, row.client, decision, tags, now));
+      return true;
+    });
+  }
+
   async listAudit(limit: number): Promise<AuditEvent[]> {
     const r = await this.pool.query<{
       at: string;
@@ -391,4 +446,10 @@ export class PostgresStorage implements Storage {
       ],
     );
   }
+}
+
+/** `?` placeholders → `$1, $2, …`. */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
 }

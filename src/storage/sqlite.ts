@@ -18,9 +18,20 @@ import {
   type Hit,
   type HitOutcome,
   type NewClient,
+  type NewReviewReport,
   type QuotaCount,
+  type ReviewReport,
+  type ReviewState,
   type Storage,
 } from "./storage.js";
+import {
+  REVIEW_INSERT,
+  reviewAddedEvent,
+  reviewDecidedEvent,
+  reviewFromRow,
+  reviewInsertParams,
+  type ReviewRow,
+} from "./review-rows.js";
 import { checkAuditEvents, clientFromRow, type ClientRow } from "./rows.js";
 import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.js";
 
@@ -294,6 +305,49 @@ export class SqliteStorage implements Storage {
     return this.stmt(
       "SELECT quota_key AS key, window_start AS windowStart, count FROM quota_counts WHERE window_start >= ? AND count >= ? AND substr(quota_key, 1, ?) = ?",
     ).all(sinceWindowStart, minCount, keyPrefix.length, keyPrefix) as QuotaCount[];
+  }
+
+  async addReviewReport(report: NewReviewReport): Promise<void> {
+    this.write(() => {
+      this.stmt(REVIEW_INSERT).run(...reviewInsertParams(report));
+      this.audit(reviewAddedEvent(report));
+    });
+  }
+
+  async getReviewReport(ref: string): Promise<ReviewReport | undefined> {
+    const row = this.stmt("SELECT * FROM review_reports WHERE ref = ?").get(ref) as
+      ReviewRow | undefined;
+    return row === undefined ? undefined : reviewFromRow(row);
+  }
+
+  async listReviewReports(state?: ReviewState): Promise<ReviewReport[]> {
+    const rows = (
+      state === undefined
+        ? this.stmt("SELECT * FROM review_reports ORDER BY created_at, ref").all()
+        : this.stmt("SELECT * FROM review_reports WHERE state = ? ORDER BY created_at, ref").all(
+            state,
+          )
+    ) as ReviewRow[];
+    return rows.map(reviewFromRow);
+  }
+
+  async decideReviewReport(
+    ref: string,
+    decision: "accepted" | "rejected",
+    tags: readonly string[] | null,
+    now: number,
+  ): Promise<boolean> {
+    return this.write(() => {
+      const row = this.stmt(
+        "SELECT client FROM review_reports WHERE ref = ? AND state = 'pending'",
+      ).get(ref) as { client: string } | undefined;
+      if (row === undefined) return false;
+      this.stmt(
+        "UPDATE review_reports SET state = ?, accepted_tags = ?, decided_at = ? WHERE ref = ?",
+      ).run(decision, tags === null ? null : JSON.stringify(tags), now, ref);
+      this.audit(reviewDecidedEvent(ref, row.client, decision, tags, now));
+      return true;
+    });
   }
 
   async listAudit(limit: number): Promise<AuditEvent[]> {

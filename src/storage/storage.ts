@@ -86,11 +86,42 @@ export interface AuditEvent {
     | "freeze"
     | "unfreeze"
     | "check"
-    | "enumeration_suspected";
+    | "enumeration_suspected"
+    | "report_received"
+    | "report_decided";
   readonly client: string | null;
   readonly subject: string | null;
   readonly detail: Record<string, unknown> | null;
 }
+
+/** Where a reported room stands in the provider's review queue. */
+export type ReviewState = "pending" | "accepted" | "rejected";
+
+/**
+ * A room a client reported up (`POST report`). The room id and the reason are sealed with
+ * the list key by the caller: storage never sees them in clear.
+ */
+export interface ReviewReport {
+  readonly ref: string;
+  readonly client: string;
+  /** Base64 of the room id sealed in the encrypted list format. */
+  readonly sealedRoom: string;
+  /** Base64 of the reporter's reason sealed the same way. */
+  readonly sealedReason: string;
+  /** Tags the reporter suggested. */
+  readonly tags: readonly string[];
+  readonly state: ReviewState;
+  /** The tags of the list entry, once accepted. */
+  readonly acceptedTags: readonly string[] | null;
+  readonly createdAt: number;
+  readonly decidedAt: number | null;
+}
+
+/** A report entering the queue (always pending). */
+export type NewReviewReport = Pick<
+  ReviewReport,
+  "ref" | "client" | "sealedRoom" | "sealedReason" | "tags" | "createdAt"
+>;
 
 /** Persistent state of the lookup service. All methods may reject on database faults. */
 export interface Storage {
@@ -122,6 +153,19 @@ export interface Storage {
     minCount: number,
     sinceWindowStart: number,
   ): Promise<QuotaCount[]>;
+
+  /** Queues a reported room (pending). */
+  addReviewReport(report: NewReviewReport): Promise<void>;
+  getReviewReport(ref: string): Promise<ReviewReport | undefined>;
+  /** Reports in the order they came, optionally of one state only. */
+  listReviewReports(state?: ReviewState): Promise<ReviewReport[]>;
+  /** Accepts (with the entry's tags) or rejects a pending report; false when not pending. */
+  decideReviewReport(
+    ref: string,
+    decision: "accepted" | "rejected",
+    tags: readonly string[] | null,
+    now: number,
+  ): Promise<boolean>;
 
   listAudit(limit: number): Promise<AuditEvent[]>;
   /** Deletes audit records and hits older than `cutoff`, and quota counts older than `quotaCutoff`. */

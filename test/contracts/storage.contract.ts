@@ -264,5 +264,47 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
       expect(await storage.isFrozen("hs1", USER)).toBe(true);
       await storage.ping();
     });
+
+    it("keeps the review queue: pending, then accepted or rejected once, audited without the room", async () => {
+      const report = (ref: string, at: number) => ({
+        ref,
+        client: "hs1",
+        sealedRoom: `sealed-room-${ref}`,
+        sealedReason: `sealed-reason-${ref}`,
+        tags: ["csam"],
+        createdAt: at,
+      });
+      await storage.addReviewReport(report("rr-b", 2000));
+      await storage.addReviewReport(report("rr-a", 1000));
+      expect((await storage.listReviewReports()).map((r) => r.ref)).toEqual(["rr-a", "rr-b"]);
+      expect(await storage.getReviewReport("rr-a")).toEqual({
+        ...report("rr-a", 1000),
+        state: "pending",
+        acceptedTags: null,
+        decidedAt: null,
+      });
+      expect(await storage.getReviewReport("missing")).toBeUndefined();
+      expect(await storage.decideReviewReport("rr-a", "accepted", ["csam", "spam"], 3000)).toBe(
+        true,
+      );
+      expect(await storage.decideReviewReport("rr-a", "rejected", null, 3001)).toBe(false);
+      expect(await storage.decideReviewReport("missing", "rejected", null, 3001)).toBe(false);
+      expect(await storage.decideReviewReport("rr-b", "rejected", null, 4000)).toBe(true);
+      expect(await storage.getReviewReport("rr-a")).toMatchObject({
+        state: "accepted",
+        acceptedTags: ["csam", "spam"],
+        decidedAt: 3000,
+      });
+      expect((await storage.listReviewReports("rejected")).map((r) => r.ref)).toEqual(["rr-b"]);
+      expect(await storage.listReviewReports("pending")).toEqual([]);
+      const audit = await storage.listAudit(10);
+      expect(audit.map((e) => e.kind)).toEqual([
+        "report_decided",
+        "report_decided",
+        "report_received",
+        "report_received",
+      ]);
+      expect(JSON.stringify(audit)).not.toContain("sealed-");
+    });
   });
 }

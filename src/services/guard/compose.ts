@@ -61,6 +61,7 @@ import { StandardLookupClient, type LookupClient } from "./lookup/lookup-client.
 import { LookupMonitor } from "./lookup/lookup-monitor.js";
 import { createGuardMetrics, type GuardMetrics } from "./metrics/guard-metrics.js";
 import { Unfreezer } from "./operations/unfreeze.js";
+import { composeReports, type Reports } from "./reports/compose-reports.js";
 import {
   callbackErrorWriter,
   registerCallbackRoutes,
@@ -120,6 +121,8 @@ export interface ComposedGuard {
   readonly clientProxy: FastifyInstance | undefined;
   readonly metrics: GuardMetrics;
   readonly lookup: LookupMonitor;
+  /** Reports into the alert room (`guard.reports` with a database): where room reports go. */
+  readonly reports: Pick<Reports, "acceptRoomReport"> | undefined;
   /** Starts the timers and the alert-room command listener. */
   start(): void;
   /** Resolves when queued alerts are sent or given up. */
@@ -270,7 +273,18 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     onResult: (origin, result) => metrics.unfreezes.inc({ origin, result }),
     onUnsuspend: (result) => metrics.suspensions.inc({ action: "unsuspend", result }),
   });
-  const commands = commandListener(guard, alertRoom, unfreezer, logger);
+  const reports = composeReports({
+    guard,
+    database: ports.database,
+    admin: adminCall,
+    lookup,
+    lookupToken: () => readSecret(guard.lookup.api_token_file),
+    alerts: alertRoom.sink,
+    logger,
+    runInBackground,
+    now,
+  });
+  const commands = commandListener(guard, alertRoom, unfreezer, logger, reports);
 
   // A bug is answered as a bare (non-JSON) 500, which Synapse treats by the module's fail_open.
   const api = createHttpServer({
@@ -324,16 +338,19 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
         service.answer("user_may_join_room", ok({ user, room, is_invited: false })),
       onOutcome: (outcome) => metrics.knocks.inc({ outcome }),
     });
-    const reports = new RoomReports({
+    const roomReports = new RoomReports({
       homeserver: upstream,
       identities,
-      ...(ports.onRoomReport === undefined ? {} : { onRoomReport: ports.onRoomReport }),
+      onRoomReport: (report) => {
+        reports?.acceptRoomReport(report);
+        ports.onRoomReport?.(report);
+      },
       onOutcome: (outcome) => metrics.roomReports.inc({ outcome }),
       now,
       runInBackground,
       logger,
     });
-    registerClientProxyRoutes(clientProxy, knocks, reports);
+    registerClientProxyRoutes(clientProxy, knocks, roomReports);
   }
   const directory = composeDirectory({
     app: clientProxy,
@@ -358,6 +375,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     clientProxy,
     metrics,
     lookup,
+    reports,
     start() {
       timers = [
         setInterval(() => reactions.flushInviteSummary(summaryMs), summaryMs),
@@ -367,6 +385,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
           metrics.cachedCleanRooms.set(cache.size);
         }, GAUGES_EVERY_MS),
         ...(directory?.timers() ?? []),
+        ...(reports?.timers() ?? []),
       ];
       for (const timer of timers) timer.unref();
       commands?.start();
@@ -381,6 +400,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
       for (const timer of timers) clearInterval(timer);
       await Promise.all([api.close(), operations.close(), clientProxy?.close(), commands?.stop()]);
       directory?.stop();
+      await reports?.idle();
       reactions.flushInviteSummary(summaryMs);
       await alertRoom.stop();
       lookupClient.close?.();
@@ -458,6 +478,7 @@ function commandListener(
   alertRoom: AlertRoom,
   unfreezer: Unfreezer,
   logger: Logger,
+  reports: Reports | undefined,
 ): CommandListener | undefined {
   const call = alertRoom.call;
   if (guard.alerts === undefined || call === undefined || !guard.alerts.commands) return undefined;
@@ -469,6 +490,7 @@ function commandListener(
       // On success the "Account unfrozen" alert is the reply.
       return outcome.ok ? undefined : `${actor}: ${outcome.error}`;
     },
+    ...(reports === undefined ? {} : { reports: reports.command }),
     reply: (text) => alertRoom.sink.post("command_reply", commandReply(text)),
     log: (message, detail) => logger.info(detail ?? {}, message),
   });

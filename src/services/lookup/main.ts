@@ -15,6 +15,7 @@ import { createHttpServer } from "../../http/fastify.js";
 import { listenOn } from "../../http/listen.js";
 import { ListHolder } from "../../list/list-holder.js";
 import { listSource } from "../../list/sources.js";
+import { reportsListSource } from "../../list/reports-list.js";
 import { backgroundRunner } from "../../observability/background.js";
 import type { Logger } from "../../observability/logger.js";
 import { openStorage } from "../../storage/open.js";
@@ -23,6 +24,9 @@ import { ClientRegistry } from "./client-registry.js";
 import { FreezeCache } from "./freeze-cache.js";
 import { LookupService } from "./lookup-service.js";
 import { createLookupMetrics } from "./metrics.js";
+import { reportsKey } from "./report-key.js";
+import { ReportQueue } from "./report-queue.js";
+import { registerReportRoutes } from "./report-routes.js";
 import {
   ljs4ErrorBody,
   registerLookupRoutes,
@@ -61,10 +65,16 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
   for (const file of warnings)
     logger.warn({ file }, "secret file is readable by group or others: chmod 600 it");
   const readyWarnings = warnings.length === 0 ? [] : [looseSecretWarning(warnings.length)];
+  const reportKey = reportsKey(cfg);
   const storage = await openStorage(config.database, { checkpointInBackground: true });
 
   const list = new ListHolder(
-    cfg.sources.map((s) => listSource(s, durationMs(s.refresh))),
+    [
+      ...cfg.sources.map((s) => listSource(s, durationMs(s.refresh))),
+      ...(cfg.reports === undefined || reportKey === undefined
+        ? []
+        : [reportsListSource(cfg.reports.list_file, reportKey, durationMs(cfg.reports.refresh))]),
+    ],
     {
       loaded: (source, stats) => {
         metrics.listReloads.inc({ result: "loaded" });
@@ -151,6 +161,14 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
     databaseHealthy: () => sync.databaseHealthy,
     warnings: () => readyWarnings,
   });
+  const reports = new ReportQueue({
+    storage,
+    key: reportKey,
+    limiter: new SlidingWindowLimiter(quota(cfg.rate_limits.report)),
+    logger,
+    now,
+  });
+  registerReportRoutes(api, service, reports);
   const reload = async () => {
     await list.reloadAll();
     return { entries: list.list.size };

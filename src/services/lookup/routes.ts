@@ -5,6 +5,8 @@
  *     PUT  /_matrix/loj/v1/abuse_lookup   LJS-4 v1 lookup (200 match / 204 no match)
  *     POST /_matrix/loj/v1/unfreeze       lift a freeze of one of the caller's pseudonyms
  *     POST /_matrix/loj/v1/check          batch check, `directory` scope (Redlight extension)
+ *     POST /_matrix/loj/v1/report         report a room up, `report` scope (report-routes.ts)
+ *     GET  /_matrix/loj/v1/report/{ref}   the state of one's own report (report-routes.ts)
  *     GET  /health                        process is up
  *     GET  /ready                         list loaded and database reachable (`warnings`
  *                                         names problems that do not fail readiness)

@@ -28,7 +28,7 @@ const escapeHtml = (s: string) =>
   );
 
 /** Builds an alert from parts: text parts are escaped, `code` parts are set in <code>. */
-function compose(title: string, ...parts: (string | { code: string })[]): AlertText {
+export function compose(title: string, ...parts: (string | { code: string })[]): AlertText {
   const plain = parts.map((p) => (typeof p === "string" ? p : p.code)).join("");
   const html = parts
     .map((p) => (typeof p === "string" ? escapeHtml(p) : `<code>${escapeHtml(p.code)}</code>`))

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { UserId } from "../../../core/ids.js";
 import { jsonField, segment, type MatrixCall } from "../synapse/matrix-http.js";
-import { COMMAND_USAGE, parseCommand, powerLevelOf } from "./commands.js";
+import { COMMAND_USAGE, parseCommand, powerLevelOf, type ReportCommand } from "./commands.js";
 
 /** Power level a member needs to command the guard (Matrix "moderator"). */
 export const COMMAND_POWER_LEVEL = 50;
@@ -17,6 +17,8 @@ export interface CommandListenerDeps {
   readonly roomId: string;
   /** Runs an unfreeze on behalf of `actor`; answers a reply, if one is needed. */
   readonly unfreeze: (user: UserId, actor: string) => Promise<string | undefined>;
+  /** Runs a report command on behalf of `actor`; answers the reply (absent: reports off). */
+  readonly reports?: (command: ReportCommand, actor: string) => Promise<string>;
   readonly reply: (text: string) => void;
   readonly log: (message: string, detail?: Record<string, unknown>) => void;
   readonly longPollMs?: number;
@@ -143,6 +145,14 @@ export class CommandListener {
       this.deps.log("alert room command refused: power level too low", { sender, level });
       return this.deps.reply(
         `${sender}: only moderators (power level ${COMMAND_POWER_LEVEL} or more) may do this.`,
+      );
+    }
+    if (command.kind !== "unfreeze") {
+      const reports = this.deps.reports;
+      return this.deps.reply(
+        reports === undefined
+          ? `${sender}: reports are not enabled on this guard (guard.reports).`
+          : await reports(command, sender),
       );
     }
     const reply = await this.deps.unfreeze(command.user, sender);
