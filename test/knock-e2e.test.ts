@@ -13,6 +13,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { listenOn } from "../src/http/listen.js";
 import { createLogger } from "../src/observability/logger.js";
+import { openGuardDatabase } from "../src/storage/guard-database.js";
 import type { RoomReport } from "../src/services/guard/client-proxy/room-reports.js";
 import { composeGuard, type ComposedGuard } from "../src/services/guard/compose.js";
 import { freePort, TestLookup, writeGuardConfig, writeGuardSecrets } from "./guard-fixture.js";
@@ -93,6 +94,7 @@ describe("knocks and room reports through the client-API proxy, on a real Synaps
       alerts: { roomId: alertRoom, botToken: bot.accessToken },
       guard: {
         client_proxy: { listen: "127.0.0.1:0" },
+        reports: {},
         fail_mode: { user_may_join_room: "closed" },
         messages: {
           join_refused: { en: JOIN_REFUSED },
@@ -107,6 +109,7 @@ describe("knocks and room reports through the client-API proxy, on a real Synaps
     );
     composed = composeGuard(config.guard, {
       logger,
+      database: await openGuardDatabase("sqlite::memory:"),
       onRoomReport: (report) => reports.push(report),
     });
     proxy = await listenOn(
@@ -192,7 +195,7 @@ describe("knocks and room reports through the client-API proxy, on a real Synaps
     });
   });
 
-  it("forwards a room report to Synapse, which stores it, and hands the guard a copy", async () => {
+  it("forwards a room report to Synapse, which stores it; the guard's copy reaches the alert room without the listed room id", async () => {
     const room = listed[1]!;
     const reason = "Synthetic report: quokkaberry spam";
     const res = await fetch(`${proxy}/_matrix/client/v3/rooms/${encodeURIComponent(room)}/report`, {
@@ -213,5 +216,13 @@ describe("knocks and room reports through the client-API proxy, on a real Synaps
     } finally {
       db.close();
     }
+    // The copy reaches the alert room once, naming the reporter and the reason but not the
+    // listed room.
+    const alert = await waitForAlert(
+      (b) => b.startsWith("Report ") && b.includes(users.carol.client.userId),
+    );
+    expect(alert.body).toContain(reason);
+    expect(alert.body).toContain("LISTED");
+    expect(alert.body).not.toContain(room);
   });
 });
