@@ -40,6 +40,8 @@ import {
   DIRECTORY_TEXT_THREADS,
   ThreadedTextMatcher,
 } from "./directory/text-pool.js";
+import { DecisionLog } from "./decisions/decision-log.js";
+import { tagKey } from "./decisions/decision-record.js";
 import { FrozenAccounts } from "./gates/frozen-accounts.js";
 import { GuardService } from "./gates/guard-service.js";
 import { InviteGate } from "./gates/invite-gate.js";
@@ -77,6 +79,8 @@ const PROBE_EVERY_MS = 5_000;
 const GAUGES_EVERY_MS = 5_000;
 const MIN_PSEUDONYM_SECRET = 32;
 const ALERT_CALL_TIMEOUT_MS = 10_000;
+const DECISIONS_FLUSH_MS = 5_000;
+const DECISIONS_PRUNE_MS = 3_600_000;
 
 /**
  * What the guard talks to. Only the logger is required; every other port defaults to the
@@ -107,6 +111,14 @@ export interface ComposedGuard {
   readonly directory: FastifyInstance | undefined;
   readonly metrics: GuardMetrics;
   readonly lookup: LookupMonitor;
+  /** The decisions log, with `database`. */
+  readonly decisions: DecisionLog | undefined;
+  /** Unfreezes accounts (operations, alert room, dashboard). */
+  readonly unfreezer: Unfreezer;
+  /** The alert room's id and the bot's calls, with `guard.alerts`. */
+  readonly alertRoom: { readonly roomId: string; readonly call: MatrixCall } | undefined;
+  /** Admin API calls, with `guard.admin_token_file`. */
+  readonly adminCall: MatrixCall | undefined;
   /** Starts the timers and the alert-room command listener. */
   start(): void;
   /** Resolves when queued alerts are sent or given up. */
@@ -127,6 +139,14 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     logger.warn({ file }, "secret file is readable by group or others: chmod 600 it");
   const readyWarnings = looseFiles.length === 0 ? [] : [looseSecretWarning(looseFiles.length)];
   const pseudonym = cachedPseudonyms(pseudonymSecret(guard, readSecret));
+  const decisions =
+    ports.database === undefined
+      ? undefined
+      : new DecisionLog({
+          db: ports.database,
+          now,
+          retentionMs: durationMs(guard.decisions.retention),
+        });
   const operationsToken =
     guard.operations_token_file === undefined ? undefined : readSecret(guard.operations_token_file);
   const onInternalError = (e: unknown) =>
@@ -175,6 +195,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     onHealth: (event) => {
       metrics.lookupDegraded.set(event.kind === "lookup_degraded" ? 1 : 0);
       reactions.handle([event]);
+      decisions?.events([event]);
     },
     observe: (operation, outcome, seconds) => {
       metrics.lookupRequests.inc({ operation, outcome });
@@ -244,6 +265,9 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     }),
     messages: new RefusalMessages(guard.messages),
     reactions,
+    ...(decisions === undefined
+      ? {}
+      : { onDecision: (callback, decision) => decisions.decision(callback, decision) }),
     failModes: guard.fail_mode,
     metrics,
     logger,
@@ -256,6 +280,9 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     alerts: alertRoom.sink,
     onResult: (origin, result) => metrics.unfreezes.inc({ origin, result }),
     onUnsuspend: (result) => metrics.suspensions.inc({ action: "unsuspend", result }),
+    ...(decisions === undefined
+      ? {}
+      : { onUnfreeze: (user, origin, ok) => decisions.unfrozen(user, origin, ok) }),
   });
   const commands = commandListener(guard, alertRoom, unfreezer, logger);
 
@@ -294,6 +321,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     runInBackground,
     now,
     onInternalError,
+    decisions,
   });
 
   const summaryMs = durationMs(guard.alerts?.invite_summary_interval ?? "1m");
@@ -304,6 +332,13 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     directory: directory?.app,
     metrics,
     lookup,
+    decisions,
+    unfreezer,
+    alertRoom:
+      guard.alerts === undefined || alertRoom.call === undefined
+        ? undefined
+        : { roomId: guard.alerts.room_id, call: alertRoom.call },
+    adminCall,
     start() {
       timers = [
         setInterval(() => reactions.flushInviteSummary(summaryMs), summaryMs),
@@ -313,6 +348,21 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
           metrics.cachedCleanRooms.set(cache.size);
         }, GAUGES_EVERY_MS),
         ...(directory?.timers() ?? []),
+        ...(decisions === undefined
+          ? []
+          : [
+              setInterval(
+                () => runInBackground("decisions log", () => decisions.flush()),
+                DECISIONS_FLUSH_MS,
+              ),
+              setInterval(
+                () =>
+                  runInBackground("decisions retention", () =>
+                    decisions.prune().then(() => undefined),
+                  ),
+                DECISIONS_PRUNE_MS,
+              ),
+            ]),
       ];
       for (const timer of timers) timer.unref();
       commands?.start();
@@ -328,6 +378,14 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
       await Promise.all([api.close(), operations.close(), directory?.stop(), commands?.stop()]);
       reactions.flushInviteSummary(summaryMs);
       await alertRoom.stop();
+      await decisions
+        ?.flush()
+        .catch((e: unknown) =>
+          logger.error(
+            { err: { message: (e as Error).message } },
+            "decisions log: last write failed",
+          ),
+        );
       lookupClient.close?.();
       await directoryTexts?.stop();
     },
@@ -452,6 +510,7 @@ interface DirectoryDeps {
   readonly runInBackground: RunInBackground;
   readonly now: () => number;
   readonly onInternalError: (e: unknown) => void;
+  readonly decisions: DecisionLog | undefined;
 }
 
 /** The directory proxy's app and its periodic work, or nothing without `guard.directory`. */
@@ -508,6 +567,17 @@ function composeDirectory(deps: DirectoryDeps) {
     },
     metrics,
     onHidden: (hidden) => summary.record(hidden),
+    ...(deps.decisions === undefined
+      ? {}
+      : {
+          onRedirected: (listId: string, harms: readonly string[]) =>
+            deps.decisions?.record({
+              action: "search",
+              outcome: "redirected",
+              reason: listId,
+              tag: tagKey(harms),
+            }),
+        }),
     logger,
   });
   const app = createHttpServer({
