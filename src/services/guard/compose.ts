@@ -42,6 +42,7 @@ import {
 } from "./directory/text-pool.js";
 import { DecisionLog } from "./decisions/decision-log.js";
 import { tagKey } from "./decisions/decision-record.js";
+import { guardDashboard } from "./dashboard/guard-dashboard.js";
 import { FrozenAccounts } from "./gates/frozen-accounts.js";
 import { GuardService } from "./gates/guard-service.js";
 import { InviteGate } from "./gates/invite-gate.js";
@@ -113,12 +114,8 @@ export interface ComposedGuard {
   readonly lookup: LookupMonitor;
   /** The decisions log, with `database`. */
   readonly decisions: DecisionLog | undefined;
-  /** Unfreezes accounts (operations, alert room, dashboard). */
-  readonly unfreezer: Unfreezer;
-  /** The alert room's id and the bot's calls, with `guard.alerts`. */
-  readonly alertRoom: { readonly roomId: string; readonly call: MatrixCall } | undefined;
-  /** Admin API calls, with `guard.admin_token_file`. */
-  readonly adminCall: MatrixCall | undefined;
+  /** The dashboard's app, with `guard.dashboard` and a database. */
+  readonly dashboard: FastifyInstance | undefined;
   /** Starts the timers and the alert-room command listener. */
   start(): void;
   /** Resolves when queued alerts are sent or given up. */
@@ -324,6 +321,24 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     decisions,
   });
 
+  const dashboard =
+    guard.dashboard === undefined || ports.database === undefined || decisions === undefined
+      ? undefined
+      : guardDashboard({
+          db: ports.database,
+          decisions,
+          unfreezer,
+          callAs: (token) => matrixCaller(guard.homeserver_url, token, ALERT_CALL_TIMEOUT_MS),
+          alertRoom:
+            guard.alerts === undefined || alertRoom.call === undefined
+              ? undefined
+              : { roomId: guard.alerts.room_id, call: alertRoom.call },
+          sessionTtlMs: durationMs(guard.dashboard.session_ttl),
+          now,
+          onInternalError,
+          audit: (message, detail) => logger.info(detail, message),
+        });
+
   const summaryMs = durationMs(guard.alerts?.invite_summary_interval ?? "1m");
   let timers: NodeJS.Timeout[] = [];
   return {
@@ -333,12 +348,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     metrics,
     lookup,
     decisions,
-    unfreezer,
-    alertRoom:
-      guard.alerts === undefined || alertRoom.call === undefined
-        ? undefined
-        : { roomId: guard.alerts.room_id, call: alertRoom.call },
-    adminCall,
+    dashboard,
     start() {
       timers = [
         setInterval(() => reactions.flushInviteSummary(summaryMs), summaryMs),
@@ -375,7 +385,13 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     alertsIdle: () => alertRoom.idle(),
     async stop() {
       for (const timer of timers) clearInterval(timer);
-      await Promise.all([api.close(), operations.close(), directory?.stop(), commands?.stop()]);
+      await Promise.all([
+        api.close(),
+        operations.close(),
+        dashboard?.close(),
+        directory?.stop(),
+        commands?.stop(),
+      ]);
       reactions.flushInviteSummary(summaryMs);
       await alertRoom.stop();
       await decisions

@@ -17,6 +17,8 @@ export interface GuardHandle {
   readonly operationsUrl: string;
   /** The room directory proxy's listener, when `guard.directory` is configured. */
   readonly directoryUrl: string | undefined;
+  /** The dashboard's listener, when `guard.dashboard` is configured. */
+  readonly dashboardUrl: string | undefined;
   /** Resolves when queued alerts are sent or given up (tests). */
   alertsIdle(): Promise<void>;
   /** Stops listening, posts the last invite summary, stops the alert bot. */
@@ -36,11 +38,14 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
     throw e;
   }
   let url: string, operationsUrl: string, directoryUrl: string | undefined;
+  let dashboardUrl: string | undefined;
   try {
     url = await listenOn(composed.api, guard.listen);
     operationsUrl = await listenOn(composed.operations, guard.metrics_listen);
     if (composed.directory !== undefined && guard.directory !== undefined)
       directoryUrl = await listenOn(composed.directory, guard.directory.listen);
+    if (composed.dashboard !== undefined && guard.dashboard !== undefined)
+      dashboardUrl = await listenOn(composed.dashboard, guard.dashboard.listen);
   } catch (e) {
     // A listener that could not bind must not leave the others (or the alert bot) running.
     await composed.stop();
@@ -58,10 +63,13 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
       "room directory guard listening",
     );
 
+  if (dashboardUrl !== undefined)
+    logger.info({ dashboard: dashboardUrl }, "guard dashboard listening");
   return {
     url,
     operationsUrl,
     directoryUrl,
+    dashboardUrl,
     alertsIdle: () => composed.alertsIdle(),
     async stop() {
       await composed.stop();
