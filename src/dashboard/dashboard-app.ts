@@ -88,7 +88,8 @@ export function createDashboardApp<P>(options: DashboardOptions<P>): FastifyInst
   app.addHook("onSend", async (_request, reply) => {
     reply.header("content-security-policy", DASHBOARD_CSP);
     reply.header("x-content-type-options", "nosniff");
-    reply.header("referrer-policy", "no-referrer");
+    // `same-origin`, not `no-referrer`: with the latter, browsers send `Origin: null` on our own forms.
+    reply.header("referrer-policy", "same-origin");
     reply.header("cache-control", "no-store");
     reply.header("x-frame-options", "DENY");
   });
