@@ -4,7 +4,7 @@
  * lookup service's own migrations, so the same code reads SQLite and PostgreSQL.
  */
 import { fileURLToPath } from "node:url";
-import { openSqlDatabase } from "./sql-database.js";
+import { openSqlDatabase, type SqlDatabase } from "./sql-database.js";
 
 // Two levels up from both src/storage/ and dist/storage/.
 const LOOKUP_MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations/", import.meta.url));
@@ -40,5 +40,48 @@ export async function auditCountsByMonth(
     return counts;
   } finally {
     await db.close();
+  }
+}
+
+/** Per-client figures of the audit trail for the provider's dashboard (never pseudonyms). */
+export class AuditReader {
+  private constructor(private readonly db: SqlDatabase) {}
+
+  /** Opens the lookup service's database a second time, for reading. */
+  static async open(url: string): Promise<AuditReader> {
+    return new AuditReader(await openSqlDatabase(url, LOOKUP_MIGRATIONS_DIR));
+  }
+
+  /** Hits per client and day (`YYYY-MM-DD`) in [from, to). */
+  async hitsByDay(
+    from: number,
+    to: number,
+  ): Promise<{ client: string; day: number; count: number }[]> {
+    const rows = await this.db.all<{ client: string | null; at: number }>(
+      "SELECT client, at FROM audit_events WHERE kind = 'hit' AND at >= ? AND at < ?",
+      [from, to],
+    );
+    const counts = new Map<string, { client: string; day: number; count: number }>();
+    for (const r of rows) {
+      const client = r.client ?? "";
+      const day = Math.floor(Number(r.at) / 86_400_000) * 86_400_000;
+      const key = `${client}\n${day}`;
+      const known = counts.get(key);
+      if (known !== undefined) known.count++;
+      else counts.set(key, { client, day, count: 1 });
+    }
+    return [...counts.values()];
+  }
+
+  /** The last audit event (hit, batch check, freeze) of each client. */
+  async lastSeen(): Promise<Map<string, number>> {
+    const rows = await this.db.all<{ client: string; at: number }>(
+      "SELECT client, MAX(at) AS at FROM audit_events WHERE client IS NOT NULL AND kind IN ('hit', 'check', 'freeze') GROUP BY client",
+    );
+    return new Map(rows.map((r) => [r.client, Number(r.at)]));
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
   }
 }
