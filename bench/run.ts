@@ -6,7 +6,8 @@
  *
  *   --quick            shorter runs, one round: a smoke test of the numbers
  *   --only a,b         only scenarios whose id starts with one of these (lookup, batch, list,
- *                      reload, guard, synapse-join, directory, term, directory-attack); results
+ *                      reload, guard, synapse-join, directory, term, directory-attack,
+ *                      decisions-log); results
  *                      are written, the docs left alone
  *   --profile          run service processes with --cpu-prof (profiles kept in the work dir;
  *                      summarise with bench/profile-summary.ts)
@@ -34,6 +35,7 @@ import { listScaleScenario, reloadScenario } from "./scenarios/list-scale.js";
 import { lookupScenario } from "./scenarios/lookup.js";
 import { directoryScenario } from "./scenarios/directory.js";
 import { directoryAttackScenario } from "./scenarios/directory-attack.js";
+import { decisionsLogScenario } from "./scenarios/decisions-log.js";
 import { synapseJoinScenario } from "./scenarios/synapse-join.js";
 import { termsScenario } from "./scenarios/terms.js";
 
@@ -64,6 +66,7 @@ const SCENARIOS: readonly Scenario[] = [
     title: "6. directory attack vs. join callbacks",
     run: directoryAttackScenario,
   },
+  { id: "decisions-log", title: "7. decisions log", run: decisionsLogScenario },
 ];
 
 /** PostgreSQL's server binaries are installed on demand (as `npm test` does). */
