@@ -1,16 +1,33 @@
-import { afterEach, describe, expect, it } from "vitest";
-import type { RoomId, UserId } from "../../../core/ids.js";
-import { openGuardDatabase } from "../../../storage/guard-database.js";
-import type { SqlDatabase } from "../../../storage/sql-database.js";
-import { allow, refuse } from "../gates/verdict.js";
-import { DecisionLog, HOUR_MS } from "./decision-log.js";
-import { DecisionQueries } from "./decision-queries.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { RoomId, UserId } from "../src/core/ids.js";
+import { openGuardDatabase } from "../src/storage/guard-database.js";
+import type { SqlDatabase } from "../src/storage/sql-database.js";
+import { allow, refuse } from "../src/services/guard/gates/verdict.js";
+import { DecisionLog, HOUR_MS } from "../src/services/guard/decisions/decision-log.js";
+import { usePostgres, type PostgresHandle } from "./support/postgres.js";
+import { DecisionQueries } from "../src/services/guard/decisions/decision-queries.js";
+
+let pgServer: PostgresHandle;
+beforeAll(async () => {
+  pgServer = await usePostgres();
+});
+afterAll(async () => {
+  await pgServer?.stop();
+});
+
+const backends: [string, () => Promise<string>][] = [
+  ["SQLite", async () => `sqlite:${join(mkdtempSync(join(tmpdir(), "decisions-")), "guard.db")}`],
+  ["PostgreSQL", async () => pgServer.createDatabase()],
+];
 
 const T0 = Date.UTC(2026, 9, 1, 10, 15);
 const room = "!synthetic-0001:example.org" as RoomId;
 const user = "@quokkaberry:example.org" as UserId;
 
-describe("DecisionLog", () => {
+describe.each(backends)("the decisions log on %s", (_name, newUrl) => {
   let db: SqlDatabase | undefined;
   afterEach(async () => {
     await db?.close();
@@ -18,7 +35,7 @@ describe("DecisionLog", () => {
   });
 
   async function setUp(start = T0) {
-    db = await openGuardDatabase("sqlite::memory:");
+    db = await openGuardDatabase(await newUrl());
     let now = start;
     const log = new DecisionLog({ db, now: () => now, retentionMs: 30 * 24 * HOUR_MS });
     return { db, log, queries: new DecisionQueries(db), at: (t: number) => (now = t) };
