@@ -18,6 +18,7 @@ import { listFreezes, unfreeze } from "./cli/freezes.js";
 import * as list from "./cli/list.js";
 import { acceptReport, listReports, rejectReport, showReport } from "./cli/reports.js";
 import { serveLookup } from "./cli/serve.js";
+import { transparency } from "./cli/transparency.js";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const configOption = () =>
@@ -130,6 +131,21 @@ function program(): Command {
     .requiredOption("--tags <tags>", "tags of the list entry, comma-separated (e.g. csam)")
     .action(acceptReport);
   reports.command("reject <ref>").addOption(configOption()).action(rejectReport);
+
+  cli
+    .command("transparency")
+    .description(
+      "write a transparency report of a period (counts only): report.json, report.md, SVG charts",
+    )
+    .addOption(configOption())
+    .requiredOption("--from <date>", "first day, YYYY-MM-DD (UTC)")
+    .requiredOption("--to <date>", "last day, YYYY-MM-DD (UTC), included")
+    .requiredOption("--out <dir>", "folder to write into")
+    .option(
+      "--service <name>",
+      "guard (decisions log) or lookup (audit trail); default: guard when configured",
+    )
+    .action(transparency);
 
   // `redlight guard` runs the guard; its subcommands act on accounts and print config.
   const guard = cli

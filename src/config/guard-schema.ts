@@ -144,6 +144,29 @@ export const guardSchema = z
       })
       .prefault({})
       .describe("What the guard does when the lookup service freezes an account."),
+    decisions: z
+      .strictObject({
+        retention: duration(
+          "400d",
+          "Hourly decision counts (and lookup outages) older than this are deleted; keep more than one transparency reporting period.",
+        ),
+      })
+      .prefault({})
+      .describe(
+        "The decisions log in `guard.database`: counts per hour for the dashboard and transparency reports (docs/transparency.md).",
+      ),
+    dashboard: z
+      .strictObject({
+        listen: listenAddress(
+          "127.0.0.1:8482",
+          "Address of the guard's dashboard (docs/dashboard.md).",
+        ),
+        session_ttl: duration("8h", "A dashboard session ends this long after login."),
+      })
+      .optional()
+      .describe(
+        "The guard's dashboard: charts of decisions, frozen accounts. Login: server admins and alert-room members with power level ≥ 50. Absent: off.",
+      ),
     alerts: z
       .strictObject({
         room_id: z

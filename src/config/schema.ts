@@ -171,6 +171,23 @@ const lookupSchema = z
       "2s",
       "How often clients, freezes and quota counts are re-read from the database (shared between processes).",
     ),
+    dashboard: z
+      .strictObject({
+        listen: listenAddress(
+          "127.0.0.1:8483",
+          "Address of the provider's dashboard (docs/dashboard.md).",
+        ),
+        admin_token_file: z.string().meta({
+          description:
+            "File holding the dashboard's admin token (plain, or `sha256:<hex>` of it); compared in constant time.",
+          examples: ["./secrets/dashboard-admin-token"],
+        }),
+        session_ttl: duration("8h", "A dashboard session ends this long after login."),
+      })
+      .optional()
+      .describe(
+        "The provider's dashboard: clients (revoke, rotate), list health, freezes per client. Absent: off.",
+      ),
     audit_retention: duration(
       "90d",
       "Audit records (hits, freezes, client changes) older than this are deleted.",

@@ -46,6 +46,17 @@ export class SlidingWindowLimiter {
     return verdict;
   }
 
+  /** The sliding-window estimate of `key`'s requests at `now` (what the quota is checked against). */
+  estimate(key: string, now: number): number {
+    const counter = this.counters.get(key);
+    if (counter === undefined) return 0;
+    const { windowMs } = this.quota;
+    const elapsed = now - counter.start;
+    if (elapsed >= 2 * windowMs) return 0;
+    if (elapsed >= windowMs) return counter.current * ((2 * windowMs - elapsed) / windowMs);
+    return counter.previous * ((windowMs - elapsed) / windowMs) + counter.current;
+  }
+
   /** Whether `cost` more requests for `key` would be allowed at `now`, without counting them. */
   check(key: string, now: number, cost = 1): QuotaVerdict {
     const { limit, windowMs } = this.quota;

@@ -47,6 +47,9 @@ import {
   ThreadedTextMatcher,
 } from "./directory/text-pool.js";
 import { ok } from "../../core/result.js";
+import { DecisionLog } from "./decisions/decision-log.js";
+import { tagKey } from "./decisions/decision-record.js";
+import { guardDashboard } from "./dashboard/guard-dashboard.js";
 import { FrozenAccounts } from "./gates/frozen-accounts.js";
 import { GuardService } from "./gates/guard-service.js";
 import { InviteGate } from "./gates/invite-gate.js";
@@ -89,6 +92,8 @@ const PROBE_EVERY_MS = 5_000;
 const GAUGES_EVERY_MS = 5_000;
 const MIN_PSEUDONYM_SECRET = 32;
 const ALERT_CALL_TIMEOUT_MS = 10_000;
+const DECISIONS_FLUSH_MS = 5_000;
+const DECISIONS_PRUNE_MS = 3_600_000;
 
 /**
  * What the guard talks to. Only the logger is required; every other port defaults to the
@@ -123,6 +128,10 @@ export interface ComposedGuard {
   readonly lookup: LookupMonitor;
   /** Reports into the alert room (`guard.reports` with a database): where room reports go. */
   readonly reports: Pick<Reports, "acceptRoomReport"> | undefined;
+  /** The decisions log, with `database`. */
+  readonly decisions: DecisionLog | undefined;
+  /** The dashboard's app, with `guard.dashboard` and a database. */
+  readonly dashboard: FastifyInstance | undefined;
   /** Starts the timers and the alert-room command listener. */
   start(): void;
   /** Resolves when queued alerts are sent or given up. */
@@ -143,6 +152,14 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     logger.warn({ file }, "secret file is readable by group or others: chmod 600 it");
   const readyWarnings = looseFiles.length === 0 ? [] : [looseSecretWarning(looseFiles.length)];
   const pseudonym = cachedPseudonyms(pseudonymSecret(guard, readSecret));
+  const decisions =
+    ports.database === undefined
+      ? undefined
+      : new DecisionLog({
+          db: ports.database,
+          now,
+          retentionMs: durationMs(guard.decisions.retention),
+        });
   const operationsToken =
     guard.operations_token_file === undefined ? undefined : readSecret(guard.operations_token_file);
   const onInternalError = (e: unknown) =>
@@ -191,6 +208,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     onHealth: (event) => {
       metrics.lookupDegraded.set(event.kind === "lookup_degraded" ? 1 : 0);
       reactions.handle([event]);
+      decisions?.events([event]);
     },
     observe: (operation, outcome, seconds) => {
       metrics.lookupRequests.inc({ operation, outcome });
@@ -260,6 +278,9 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     }),
     messages: new RefusalMessages(guard.messages),
     reactions,
+    ...(decisions === undefined
+      ? {}
+      : { onDecision: (callback, decision) => decisions.decision(callback, decision) }),
     failModes: guard.fail_mode,
     metrics,
     logger,
@@ -272,6 +293,9 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     alerts: alertRoom.sink,
     onResult: (origin, result) => metrics.unfreezes.inc({ origin, result }),
     onUnsuspend: (result) => metrics.suspensions.inc({ action: "unsuspend", result }),
+    ...(decisions === undefined
+      ? {}
+      : { onUnfreeze: (user, origin, ok) => decisions.unfrozen(user, origin, ok) }),
   });
   const reports = composeReports({
     guard,
@@ -365,7 +389,26 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     logger,
     runInBackground,
     now,
+    decisions,
   });
+
+  const dashboard =
+    guard.dashboard === undefined || ports.database === undefined || decisions === undefined
+      ? undefined
+      : guardDashboard({
+          db: ports.database,
+          decisions,
+          unfreezer,
+          callAs: (token) => matrixCaller(guard.homeserver_url, token, ALERT_CALL_TIMEOUT_MS),
+          alertRoom:
+            guard.alerts === undefined || alertRoom.call === undefined
+              ? undefined
+              : { roomId: guard.alerts.room_id, call: alertRoom.call },
+          sessionTtlMs: durationMs(guard.dashboard.session_ttl),
+          now,
+          onInternalError,
+          audit: (message, detail) => logger.info(detail, message),
+        });
 
   const summaryMs = durationMs(guard.alerts?.invite_summary_interval ?? "1m");
   let timers: NodeJS.Timeout[] = [];
@@ -376,6 +419,8 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     metrics,
     lookup,
     reports,
+    decisions,
+    dashboard,
     start() {
       timers = [
         setInterval(() => reactions.flushInviteSummary(summaryMs), summaryMs),
@@ -386,6 +431,21 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
         }, GAUGES_EVERY_MS),
         ...(directory?.timers() ?? []),
         ...(reports?.timers() ?? []),
+        ...(decisions === undefined
+          ? []
+          : [
+              setInterval(
+                () => runInBackground("decisions log", () => decisions.flush()),
+                DECISIONS_FLUSH_MS,
+              ),
+              setInterval(
+                () =>
+                  runInBackground("decisions retention", () =>
+                    decisions.prune().then(() => undefined),
+                  ),
+                DECISIONS_PRUNE_MS,
+              ),
+            ]),
       ];
       for (const timer of timers) timer.unref();
       commands?.start();
@@ -398,11 +458,25 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     alertsIdle: () => alertRoom.idle(),
     async stop() {
       for (const timer of timers) clearInterval(timer);
-      await Promise.all([api.close(), operations.close(), clientProxy?.close(), commands?.stop()]);
+      await Promise.all([
+        api.close(),
+        operations.close(),
+        clientProxy?.close(),
+        dashboard?.close(),
+        commands?.stop(),
+      ]);
       directory?.stop();
       await reports?.idle();
       reactions.flushInviteSummary(summaryMs);
       await alertRoom.stop();
+      await decisions
+        ?.flush()
+        .catch((e: unknown) =>
+          logger.error(
+            { err: { message: (e as Error).message } },
+            "decisions log: last write failed",
+          ),
+        );
       lookupClient.close?.();
       await directoryTexts?.stop();
     },
@@ -530,6 +604,7 @@ interface DirectoryDeps {
   readonly logger: Logger;
   readonly runInBackground: RunInBackground;
   readonly now: () => number;
+  readonly decisions: DecisionLog | undefined;
 }
 
 /** The directory proxy's app and its periodic work, or nothing without `guard.directory`. */
@@ -586,6 +661,17 @@ function composeDirectory(deps: DirectoryDeps) {
     },
     metrics,
     onHidden: (hidden) => summary.record(hidden),
+    ...(deps.decisions === undefined
+      ? {}
+      : {
+          onRedirected: (listId: string, harms: readonly string[]) =>
+            deps.decisions?.record({
+              action: "search",
+              outcome: "redirected",
+              reason: listId,
+              tag: tagKey(harms),
+            }),
+        }),
     logger,
   });
   registerDirectoryRoutes(deps.app, service);

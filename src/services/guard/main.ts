@@ -21,6 +21,8 @@ export interface GuardHandle {
   readonly operationsUrl: string;
   /** The client-API proxy's listener, with `guard.client_proxy` or `guard.directory`. */
   readonly clientProxyUrl: string | undefined;
+  /** The dashboard's listener, when `guard.dashboard` is configured. */
+  readonly dashboardUrl: string | undefined;
   /** Resolves when queued alerts are sent or given up (tests). */
   alertsIdle(): Promise<void>;
   /** Stops listening, posts the last invite summary, stops the alert bot. */
@@ -40,6 +42,7 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
     throw e;
   }
   let url: string, operationsUrl: string, clientProxyUrl: string | undefined;
+  let dashboardUrl: string | undefined;
   try {
     url = await listenOn(composed.api, guard.listen);
     operationsUrl = await listenOn(composed.operations, guard.metrics_listen);
@@ -48,6 +51,8 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
         composed.clientProxy,
         guard.client_proxy?.listen ?? CLIENT_PROXY_LISTEN,
       );
+    if (composed.dashboard !== undefined && guard.dashboard !== undefined)
+      dashboardUrl = await listenOn(composed.dashboard, guard.dashboard.listen);
   } catch (e) {
     // A listener that could not bind must not leave the others (or the alert bot) running.
     await composed.stop();
@@ -70,10 +75,13 @@ export async function startGuard(config: Config, logger: Logger): Promise<GuardH
       "client-API proxy listening",
     );
 
+  if (dashboardUrl !== undefined)
+    logger.info({ dashboard: dashboardUrl }, "guard dashboard listening");
   return {
     url,
     operationsUrl,
     clientProxyUrl,
+    dashboardUrl,
     alertsIdle: () => composed.alertsIdle(),
     async stop() {
       await composed.stop();

@@ -34,6 +34,9 @@ import {
   writeLjs4Error,
 } from "./routes.js";
 import { StateSync } from "./state-sync.js";
+import { AuditReader } from "../../storage/audit-counts.js";
+import { ListHealth } from "./dashboard/list-health.js";
+import { lookupDashboard } from "./dashboard/lookup-dashboard.js";
 
 /** The LJS-4 body limit (over 4 KiB → 413). */
 export const LOOKUP_BODY_LIMIT = 4096;
@@ -42,6 +45,8 @@ export const LOOKUP_BODY_LIMIT = 4096;
 export interface LookupHandle {
   readonly apiUrl: string;
   readonly operationsUrl: string;
+  /** The dashboard's listener, when `lookup.dashboard` is configured. */
+  readonly dashboardUrl: string | undefined;
   reload(): Promise<{ entries: number }>;
   /** Stops accepting, drains in-flight requests, closes the database. */
   stop(): Promise<void>;
@@ -68,30 +73,35 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
   const reportKey = reportsKey(cfg);
   const storage = await openStorage(config.database, { checkpointInBackground: true });
 
-  const list = new ListHolder(
-    [
-      ...cfg.sources.map((s) => listSource(s, durationMs(s.refresh))),
-      ...(cfg.reports === undefined || reportKey === undefined
-        ? []
-        : [reportsListSource(cfg.reports.list_file, reportKey, durationMs(cfg.reports.refresh))]),
-    ],
-    {
-      loaded: (source, stats) => {
-        metrics.listReloads.inc({ result: "loaded" });
-        logger.info({ source, ...stats }, "list source loaded");
-      },
-      unchanged: () => metrics.listReloads.inc({ result: "unchanged" }),
-      failed: (source, reason) => {
-        metrics.listReloads.inc({ result: "failed" });
-        metrics.listReloadFailures.inc();
-        logger.error({ source, reason }, "list source failed; keeping its last good copy");
-      },
-      swapped: (entries, bytes) => {
-        metrics.listEntries.set(entries);
-        metrics.listBytes.set(bytes);
-      },
-    },
+  const sources = [
+    ...cfg.sources.map((s) => listSource(s, durationMs(s.refresh))),
+    ...(cfg.reports === undefined || reportKey === undefined
+      ? []
+      : [reportsListSource(cfg.reports.list_file, reportKey, durationMs(cfg.reports.refresh))]),
+  ];
+  const listHealth = new ListHealth(
+    sources.map((s) => s.label),
+    now,
   );
+  const list = new ListHolder(sources, {
+    loaded: (source, stats) => {
+      metrics.listReloads.inc({ result: "loaded" });
+      logger.info({ source, ...stats }, "list source loaded");
+      listHealth.loaded(source, stats);
+    },
+    unchanged: () => metrics.listReloads.inc({ result: "unchanged" }),
+    failed: (source, reason) => {
+      metrics.listReloads.inc({ result: "failed" });
+      metrics.listReloadFailures.inc();
+      logger.error({ source, reason }, "list source failed; keeping its last good copy");
+      listHealth.failed(source, reason);
+    },
+    swapped: (entries, bytes) => {
+      metrics.listEntries.set(entries);
+      metrics.listBytes.set(bytes);
+      listHealth.swapped(entries, bytes);
+    },
+  });
   const clients = new ClientRegistry(cfg.filtered_tags);
   const freezes = new FreezeCache(now);
   const quota = (q: { requests: number; per: string }) => ({
@@ -181,8 +191,32 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
   });
   registerOperationsRoutes(ops, metrics.registry, reload, operationsToken);
 
+  const dashboardConfig = cfg.dashboard;
+  const audit = dashboardConfig === undefined ? undefined : await AuditReader.open(config.database);
+  const dashboard =
+    dashboardConfig === undefined || audit === undefined
+      ? undefined
+      : lookupDashboard({
+          adminToken: readSecretFile(dashboardConfig.admin_token_file),
+          storage,
+          audit,
+          listHealth,
+          quotaUse: (client) => ({
+            used: limiters.client.estimate(client, now()),
+            limit: cfg.rate_limits.client.requests,
+          }),
+          sessionTtlMs: durationMs(dashboardConfig.session_ttl),
+          now,
+          onInternalError,
+          log: (message, detail) => logger.info(detail, message),
+        });
+
   const apiUrl = await listenOn(api, cfg.listen);
   const operationsUrl = await listenOn(ops, cfg.metrics_listen);
+  const dashboardUrl =
+    dashboard === undefined || dashboardConfig === undefined
+      ? undefined
+      : await listenOn(dashboard, dashboardConfig.listen);
   const syncTimer = setInterval(
     () => runInBackground("state sync", () => sync.syncOnce()),
     durationMs(cfg.sync_interval),
@@ -197,12 +231,14 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
   return {
     apiUrl,
     operationsUrl,
+    dashboardUrl,
     reload,
     async stop() {
       clearInterval(syncTimer);
       list.stop();
-      await Promise.all([api.close(), ops.close()]); // close() waits for in-flight requests
+      await Promise.all([api.close(), ops.close(), dashboard?.close()]); // close() waits for in-flight requests
       await sync.syncOnce(); // share the last quota counts
+      await audit?.close();
       await storage.close();
       logger.info("lookup service stopped");
     },

@@ -83,6 +83,8 @@ export interface DirectoryServiceDeps {
   readonly metrics: GuardMetrics;
   /** Told about the rooms each page left out (the moderators' summary). */
   readonly onHidden: (hidden: readonly HiddenRoom[]) => void;
+  /** Told each redirected search: the term list and its harms (the decisions log). */
+  readonly onRedirected?: (listId: string, harms: readonly string[]) => void;
   readonly logger: Logger;
 }
 
@@ -172,6 +174,7 @@ export class DirectoryService {
       this.deps.metrics.searchesRedirected.inc({ list: found.listId, harm, surface: "directory" });
     }
     this.count(request.api, "redirected");
+    this.deps.onRedirected?.(found.listId, found.harms);
     return own(found.answer.status, found.answer.body);
   }
 

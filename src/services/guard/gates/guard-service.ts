@@ -41,6 +41,8 @@ export interface GuardServiceDeps {
   readonly messages: RefusalMessages;
   /** Acts on each decision's events after the answer (alerts, suspensions). */
   readonly reactions: EventHandler;
+  /** Told each decision after the answer is known (the decisions log); returns at once. */
+  readonly onDecision?: (callback: GatedCallback, decision: Decision) => void;
   readonly failModes: Readonly<Record<GatedCallback, FailMode>>;
   readonly metrics: GuardMetrics;
   readonly logger: Logger;
@@ -70,6 +72,7 @@ export class GuardService {
       reason: verdict.reason,
     });
     this.deps.reactions.handle(decision.events);
+    this.deps.onDecision?.(callback, decision);
     return this.deps.messages.answer(verdict);
   }
 

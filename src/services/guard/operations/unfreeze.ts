@@ -13,6 +13,9 @@ import type { FrozenAccounts } from "../gates/frozen-accounts.js";
 import { describeLookupFailure, type LookupClient } from "../lookup/lookup-client.js";
 import type { SynapseAdmin } from "../synapse/synapse-admin.js";
 
+/** Where an unfreeze was asked for. */
+export type UnfreezeOrigin = "cli" | "alert_room" | "dashboard";
+
 /** What an unfreeze did. */
 export interface UnfreezeOutcome {
   /** The lookup service had the pseudonym frozen and lifted it. */
@@ -32,6 +35,8 @@ export interface UnfreezerDeps {
   readonly suspender: SynapseAdmin | undefined;
   readonly alerts: AlertSink;
   readonly onResult?: (origin: string, result: "ok" | "failed") => void;
+  /** Told each unfreeze asked for (the decisions log). */
+  readonly onUnfreeze?: (user: UserId, origin: UnfreezeOrigin, ok: boolean) => void;
   readonly onUnsuspend?: (result: "ok" | "failed") => void;
 }
 
@@ -43,11 +48,12 @@ export class Unfreezer {
   async unfreeze(
     user: UserId,
     actor: string,
-    origin: "cli" | "alert_room",
+    origin: UnfreezeOrigin,
   ): Promise<Result<UnfreezeOutcome, string>> {
     const lookup = await this.deps.lookup.unfreeze(this.deps.pseudonym(user));
     if (!lookup.ok) {
       this.deps.onResult?.(origin, "failed");
+      this.deps.onUnfreeze?.(user, origin, false);
       // Nothing changes locally: the freeze still stands at the lookup service.
       return err(
         `the lookup service could not unfreeze ${user} (${describeLookupFailure(lookup.error)}); nothing was changed`,
@@ -69,6 +75,7 @@ export class Unfreezer {
       .join(" ");
     this.deps.alerts.post("account_unfrozen", unfrozenAlert(user, actor, detail));
     this.deps.onResult?.(origin, "ok");
+    this.deps.onUnfreeze?.(user, origin, true);
     return ok({ lifted: lookup.value, suspension, summary: `${user}: ${detail}` });
   }
 }
