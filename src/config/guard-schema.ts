@@ -235,6 +235,29 @@ export const guardSchema = z
       ),
     terms: termsSchema,
     directory: directorySchema,
+    sweep: z
+      .strictObject({
+        interval: duration(
+          "10m",
+          "How often the guard sweeps (also at start and when the list changes).",
+        ),
+        reject_pending_invites: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Reject local users' pending invites to listed rooms, and to rooms whose name or topic matches `guard.terms`.",
+          ),
+        members_of_listed_rooms: z
+          .array(z.enum(["alert", "evict", "block", "purge", "quarantine_media"]))
+          .default(["alert"])
+          .describe(
+            "What to do when local users are members of a listed room: `alert` (always), and each opt-in: `evict` (make them leave), `block` (no local user can join again), `purge` (shut the room down and purge it), `quarantine_media`.",
+          ),
+      })
+      .optional()
+      .describe(
+        "Sweeps of pending invites and members of listed rooms (docs/sweeps.md); needs admin_token_file and the lookup token's `directory` scope. Absent: no sweeps (`sweep: {}` turns them on with these defaults).",
+      ),
     text_check_key_file: z
       .string()
       .optional()
