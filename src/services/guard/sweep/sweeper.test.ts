@@ -5,6 +5,7 @@
  * counted and the sweep goes on, and that the database holds no room id in clear.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { RoomId } from "../../../core/ids.js";
 import { openGuardDatabase } from "../../../storage/guard-database.js";
 import type { SqlDatabase } from "../../../storage/sql-database.js";
 import { FakeLookupClient } from "../../../../test/doubles/guard-fakes.js";
@@ -43,8 +44,8 @@ describe("Sweeper", () => {
       .user("@ann:example.org", { [LISTED]: "invite", [CLEAN]: "invite" })
       .user("@bob:example.org", { [LISTED]: "join", [CLEAN]: "join" })
       .user("@cy:example.org", { [NAMED]: "invite" });
-    hs.texts.set(NAMED, ["The quokkaberry club"]);
-    hs.texts.set(CLEAN, ["Gardening"]);
+    hs.texts.set(NAMED as RoomId, ["The quokkaberry club"]);
+    hs.texts.set(CLEAN as RoomId, ["Gardening"]);
   });
   afterEach(async () => db.close());
 
