@@ -6,7 +6,7 @@
  *
  *   --quick            shorter runs, one round: a smoke test of the numbers
  *   --only a,b         only scenarios whose id starts with one of these (lookup, batch, list,
- *                      reload, guard, synapse-join, directory, term, directory-attack); results
+ *                      reload, guard, synapse-join, directory, term, directory-attack, sweep); results
  *                      are written, the docs left alone
  *   --profile          run service processes with --cpu-prof (profiles kept in the work dir;
  *                      summarise with bench/profile-summary.ts)
@@ -35,6 +35,7 @@ import { lookupScenario } from "./scenarios/lookup.js";
 import { directoryScenario } from "./scenarios/directory.js";
 import { directoryAttackScenario } from "./scenarios/directory-attack.js";
 import { synapseJoinScenario } from "./scenarios/synapse-join.js";
+import { sweepScenario } from "./scenarios/sweep.js";
 import { termsScenario } from "./scenarios/terms.js";
 
 interface Scenario {
@@ -64,6 +65,7 @@ const SCENARIOS: readonly Scenario[] = [
     title: "6. directory attack vs. join callbacks",
     run: directoryAttackScenario,
   },
+  { id: "sweep", title: "7. sweep of invites and members", run: sweepScenario },
 ];
 
 /** PostgreSQL's server binaries are installed on demand (as `npm test` does). */
