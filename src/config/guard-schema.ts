@@ -56,7 +56,7 @@ export const guardSchema = z
       })
       .default("sqlite:./data/guard.db")
       .describe(
-        "The guard's own database (cursors of its background work): `sqlite:PATH` (default, relative to the config file) or `postgres://…`. Never holds a listed room id.",
+        "The guard's own database (cursors of its background work, the sweeps' record of actions): `sqlite:PATH` (default, relative to the config file) or `postgres://…`. Never holds a listed room id.",
       ),
     lookup: z
       .strictObject({
