@@ -461,7 +461,7 @@ function sweepSchedule(
   }
   const includeRoomId = guard.alerts?.include_room_id ?? false;
   return new SweepSchedule({
-    sweep: () => sweeper.sweep(),
+    sweep: (signal) => sweeper.sweep({ signal }),
     lookup: deps.lookup,
     intervalMs: durationMs(guard.sweep.interval),
     runInBackground: deps.runInBackground,

@@ -13,7 +13,8 @@ export const LIST_VERSION_POLL_MS = 30_000;
 
 /** What the schedule needs. */
 export interface SweepScheduleDeps {
-  readonly sweep: () => Promise<SweepReport>;
+  /** One sweep; it ends early when `signal` is aborted. */
+  readonly sweep: (signal: AbortSignal) => Promise<SweepReport>;
   readonly lookup: Pick<LookupClient, "listVersion">;
   readonly intervalMs: number;
   readonly pollMs?: number;
@@ -30,6 +31,7 @@ export class SweepSchedule {
   /** The list version the last sweep started under. */
   private sweptVersion: string | undefined;
   private stopped = false;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly deps: SweepScheduleDeps) {}
 
@@ -44,9 +46,10 @@ export class SweepSchedule {
     for (const timer of this.timers) timer.unref();
   }
 
-  /** Stops the timers and waits for a sweep under way. */
+  /** Stops the timers, ends a sweep under way at its next call and waits for that. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     for (const timer of this.timers) clearInterval(timer);
     await this.running;
   }
@@ -77,7 +80,7 @@ export class SweepSchedule {
       this.again = false;
       const version = await this.deps.lookup.listVersion();
       if (version.ok && version.value !== undefined) this.sweptVersion = version.value;
-      this.deps.onReport(await this.deps.sweep());
+      this.deps.onReport(await this.deps.sweep(this.stopping.signal));
     } while (this.again && !this.stopped);
   }
 }

@@ -140,6 +140,15 @@ describe("Sweeper", () => {
     expect(hs.calls).toEqual([]);
   });
 
+  it("ends at its next call when the guard stops, acting on nothing more", async () => {
+    const stopping = new AbortController();
+    stopping.abort();
+    const report = await sweeper().sweep({ signal: stopping.signal });
+    expect(hs.calls).toEqual([]);
+    expect(lookup.checks).toEqual([]);
+    expect(report.failureReasons.has("sweep: stopped")).toBe(true);
+  });
+
   it("pages through users and checks rooms in batches of at most 100", async () => {
     hs.pageSize = 7;
     for (let i = 0; i < 150; i++)

@@ -48,11 +48,23 @@ export interface SweeperDeps {
 
 /** Runs sweeps; one at a time per instance. */
 export class Sweeper {
+  private signal: AbortSignal | undefined;
+
   constructor(private readonly deps: SweeperDeps) {}
 
-  /** One whole sweep; `dryRun` plans and reports without acting or recording anything. */
-  async sweep(options: { readonly dryRun?: boolean } = {}): Promise<SweepReport> {
+  private get aborted(): boolean {
+    return this.signal?.aborted === true;
+  }
+
+  /**
+   * One whole sweep; `dryRun` plans and reports without acting or recording anything. An
+   * aborted `signal` (the guard stopping) ends it between two calls.
+   */
+  async sweep(
+    options: { readonly dryRun?: boolean; readonly signal?: AbortSignal } = {},
+  ): Promise<SweepReport> {
     const report = emptyReport(options.dryRun === true);
+    this.signal = options.signal;
     const rooms = await this.enumerate(report);
     if (rooms === undefined) return report;
     report.rooms = rooms.size;
@@ -69,7 +81,7 @@ export class Sweeper {
     const byRoom = new Map<RoomId, PlannedStep[]>();
     for (const step of steps) byRoom.set(step.room, [...(byRoom.get(step.room) ?? []), step]);
     await pooled([...byRoom.values()], async (roomSteps) => {
-      for (const step of roomSteps) await this.act(step, report);
+      for (const step of roomSteps) if (!this.aborted) await this.act(step, report);
     });
     return report;
   }
@@ -88,6 +100,7 @@ export class Sweeper {
       const users = answer.value.users;
       report.users += users.length;
       await pooled(users, async (user) => {
+        if (this.aborted) return;
         const memberships = await homeserver.memberships(user);
         if (!memberships.ok) {
           // A user deleted mid-sweep has no memberships left to act on.
@@ -103,6 +116,10 @@ export class Sweeper {
         }
       });
       from = answer.value.next;
+      if (this.aborted) {
+        report.fail("sweep", "stopped");
+        return undefined;
+      }
       if (from === undefined) return rooms;
     }
     return rooms;
