@@ -7,7 +7,7 @@
  *   --quick            shorter runs, one round: a smoke test of the numbers
  *   --only a,b         only scenarios whose id starts with one of these (lookup, batch, list,
  *                      reload, guard, synapse-join, directory, term, directory-attack,
- *                      knock, reports, decisions-log); results
+ *                      knock, reports, decisions-log, sweep); results
  *                      are written, the docs left alone
  *   --profile          run service processes with --cpu-prof (profiles kept in the work dir;
  *                      summarise with bench/profile-summary.ts)
@@ -39,6 +39,7 @@ import { knockScenario } from "./scenarios/knock.js";
 import { decisionsLogScenario } from "./scenarios/decisions-log.js";
 import { synapseJoinScenario } from "./scenarios/synapse-join.js";
 import { reportsScenario } from "./scenarios/reports.js";
+import { sweepScenario } from "./scenarios/sweep.js";
 import { termsScenario } from "./scenarios/terms.js";
 
 interface Scenario {
@@ -71,6 +72,7 @@ const SCENARIOS: readonly Scenario[] = [
   { id: "knock-proxy", title: "7. knock through the client-API proxy", run: knockScenario },
   { id: "reports", title: "8. reports into the alert room", run: reportsScenario },
   { id: "decisions-log", title: "9. decisions log", run: decisionsLogScenario },
+  { id: "sweep", title: "10. sweep of invites and members", run: sweepScenario },
 ];
 
 /** PostgreSQL's server binaries are installed on demand (as `npm test` does). */

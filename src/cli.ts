@@ -13,6 +13,7 @@ import {
   printModuleConfig,
   serveGuard,
   unfreezeGuardUser,
+  sweepNow,
 } from "./cli/guard.js";
 import { listFreezes, unfreeze } from "./cli/freezes.js";
 import * as list from "./cli/list.js";
@@ -175,6 +176,14 @@ function program(): Command {
     )
     .option("--key-file <path>", "HMAC key (keep it apart from the list) for format: hmac-sha256")
     .action((file: string, options: { keyFile?: string }) => hashTerms(file, options));
+  guard
+    .command("sweep")
+    .description(
+      "sweep now: reject pending invites to listed rooms, handle local members of listed rooms (counts)",
+    )
+    .addOption(configOption())
+    .option("--dry-run", "find and count, act on nothing")
+    .action((_options: unknown, command: Command) => sweepNow(command.optsWithGlobals()));
   guard
     .command("check-text <text>")
     .description("say whether a text matches the term lists (list id and harms, never the term)")

@@ -9,7 +9,10 @@ import { parseUserId } from "../core/ids.js";
 import { hashTerm, normaliseTokens } from "../core/text/index.js";
 import { antispamModuleYaml } from "../services/guard/module-config.js";
 import { unfreezeStandalone } from "../services/guard/operations/standalone-unfreeze.js";
+import { sweepOnce } from "../services/guard/sweeps.js";
 import { loadTermMatcher, readLines, readTermKey } from "../services/guard/term-lists.js";
+import { pino } from "pino";
+import { createLogger } from "../observability/logger.js";
 import { CliError, loadConfig, say } from "./context.js";
 import { runServices } from "./serve.js";
 
@@ -136,4 +139,20 @@ export function checkText(text: string, options: { config?: string }): void {
   const match = matcher?.match(text);
   if (match === undefined || !match.matched) return say("no match: the search would run");
   say(`match: term list ${match.listId}, harms ${match.harms.join(", ") || "(none)"}`);
+}
+
+/** One sweep now (docs/sweeps.md): prints what it found and did, in counts. */
+export async function sweepNow(options: { config?: string; dryRun?: boolean }): Promise<void> {
+  const config = loadGuardConfig(options.config);
+  // Each action is logged (without room ids) on stderr; the counts go to stdout.
+  const logger = createLogger(config.log_level, "guard-sweep", pino.destination(2));
+  let report;
+  try {
+    report = await sweepOnce(config.guard, logger, options.dryRun === true);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  for (const line of report.lines()) say(line);
+  if (report.failures > 0 && report.rooms === 0)
+    throw new CliError("the sweep could not enumerate or check the rooms");
 }

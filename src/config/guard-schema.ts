@@ -57,7 +57,7 @@ export const guardSchema = z
       })
       .default("sqlite:./data/guard.db")
       .describe(
-        "The guard's own database (cursors of its background work): `sqlite:PATH` (default, relative to the config file) or `postgres://…`. Never holds a listed room id.",
+        "The guard's own database (cursors of its background work, the sweeps' record of actions): `sqlite:PATH` (default, relative to the config file) or `postgres://…`. Never holds a listed room id.",
       ),
     lookup: z
       .strictObject({
@@ -275,6 +275,29 @@ export const guardSchema = z
     terms: termsSchema,
     directory: directorySchema,
     client_proxy: clientProxySchema,
+    sweep: z
+      .strictObject({
+        interval: duration(
+          "10m",
+          "How often the guard sweeps (also at start and when the list changes).",
+        ),
+        reject_pending_invites: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Reject local users' pending invites to listed rooms, and to rooms whose name or topic matches `guard.terms`.",
+          ),
+        members_of_listed_rooms: z
+          .array(z.enum(["alert", "evict", "block", "purge", "quarantine_media"]))
+          .default(["alert"])
+          .describe(
+            "What to do when local users are members of a listed room: `alert` (always), and each opt-in: `evict` (make them leave), `block` (no local user can join again), `purge` (shut the room down and purge it), `quarantine_media`.",
+          ),
+      })
+      .optional()
+      .describe(
+        "Sweeps of pending invites and members of listed rooms (docs/sweeps.md); needs admin_token_file and the lookup token's `directory` scope. Absent: no sweeps (`sweep: {}` turns them on with these defaults).",
+      ),
     text_check_key_file: z
       .string()
       .optional()

@@ -193,3 +193,44 @@ describe("decodeRdlist", () => {
     expect(decodeRdlist('[{"report_id": 1}]').ok).toBe(false);
   });
 });
+
+describe("SourceList.version", () => {
+  const room = (n: number) => `!synthetic-${String(n).padStart(4, "0")}:example.org`;
+  const build = (entries: [number, string, string[]][]) => {
+    const builder = new SourceListBuilder();
+    for (const [n, reportId, tags] of entries)
+      builder.add({ hash: ljs4Hash(room(n)), reportId, tags });
+    return builder.build();
+  };
+  const csam = new Set(["csam"]);
+
+  it("is the same for the same view and changes with what the tags let a client see", () => {
+    const base = build([
+      [1, "report-1", ["csam"]],
+      [2, "report-2", ["gore"]],
+    ]);
+    expect(
+      build([
+        [1, "report-1", ["csam"]],
+        [2, "report-2", ["gore"]],
+      ]).version(csam),
+    ).toBe(base.version(csam));
+    // A room the client's tags do not show changes nothing for it, but does for another.
+    const more = build([
+      [1, "report-1", ["csam"]],
+      [2, "report-2", ["gore"]],
+      [3, "report-3", ["gore"]],
+    ]);
+    expect(more.version(csam)).toBe(base.version(csam));
+    expect(more.version(new Set(["gore"]))).not.toBe(base.version(new Set(["gore"])));
+    // A new report id or a removed room changes the view.
+    expect(
+      build([
+        [1, "report-9", ["csam"]],
+        [2, "report-2", ["gore"]],
+      ]).version(csam),
+    ).not.toBe(base.version(csam));
+    expect(build([[2, "report-2", ["gore"]]]).version(csam)).not.toBe(base.version(csam));
+    expect(base.version(csam)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});

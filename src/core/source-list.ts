@@ -8,6 +8,7 @@
  * offset table, tags interned as "tag sets", and an open-addressing slot table indexed by
  * the hash's first four bytes (already uniformly random, being SHA-256 output).
  */
+import { createHash } from "node:crypto";
 import type { Ljs4Hash } from "./ids.js";
 
 /** One listed room as loaded from a source. Plain room ids never get this far. */
@@ -65,6 +66,7 @@ function slotCapacity(n: number): number {
 /** An immutable, compact source list. Build with {@link SourceListBuilder}. */
 export class SourceList {
   private readonly filterCache = new Map<string, Uint8Array>();
+  private readonly versionCache = new Map<string, string>();
   /** The asked hash's bytes, decoded here rather than into a new Buffer per lookup. */
   private readonly probe = Buffer.alloc(HASH_BYTES);
 
@@ -151,6 +153,32 @@ export class SourceList {
       reportId: this.reports.toString("utf8", start, end),
       tags: (this.tagSets[tagSet] as readonly string[]).filter((t) => filteredTags.has(t)),
     };
+  }
+
+  /**
+   * A digest of what a client filtering `filteredTags` can see of this list: each visible
+   * entry's hash, report id and filtered tags, in the list's order. It changes when that
+   * view changes and reveals nothing of the entries. Computed once per list and tag set.
+   */
+  version(filteredTags: ReadonlySet<string>): string {
+    const cacheKey = [...filteredTags].sort().join("\n");
+    const cached = this.versionCache.get(cacheKey);
+    if (cached !== undefined) return cached;
+    const filter = this.tagSetFilter(filteredTags);
+    const shownTags = this.tagSets.map((set) =>
+      Buffer.from(`\u0000${set.filter((t) => filteredTags.has(t)).join("\u0001")}\u0000`),
+    );
+    const digest = createHash("sha256").update("redlight list view v1");
+    for (let i = 0; i < this.size; i++) {
+      const tagSet = this.tagSetOf[i] as number;
+      if (filter[tagSet] !== 1) continue;
+      digest.update(this.keys.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES));
+      digest.update(this.reports.subarray(this.reportOffsets[i], this.reportOffsets[i + 1]));
+      digest.update(shownTags[tagSet] as Buffer);
+    }
+    const version = digest.digest("hex");
+    this.versionCache.set(cacheKey, version);
+    return version;
   }
 
   /** Whether the hash is listed at all, whatever its tags. */

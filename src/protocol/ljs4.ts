@@ -1,7 +1,7 @@
 /**
  * The LJS-4 Abuse Lookup API v1 wire contract (docs/api.md), used by both sides: the lookup
  * service decodes requests and writes answers with it, the guard writes requests and
- * decodes answers with it. Extensions: `unfreeze` and the batch `check`.
+ * decodes answers with it. Extensions: `unfreeze`, the batch `check` and `list_version`.
  */
 import { z } from "zod";
 import type { ApiError } from "../core/errors.js";
@@ -12,6 +12,7 @@ export const LJS4_PATHS = {
   unfreeze: "/_matrix/loj/v1/unfreeze",
   check: "/_matrix/loj/v1/check",
   report: "/_matrix/loj/v1/report",
+  listVersion: "/_matrix/loj/v1/list_version",
 } as const;
 
 /** Most hashes one batch check may ask about. */
@@ -113,6 +114,9 @@ export const lookupMatchAnswer = z.intersection(
 
 /** `200` to `check`: `{error: null, listed: {hash: {report_id, tags}}}`. */
 export const checkAnswer = z.object({ listed: z.record(z.string(), z.unknown()) });
+
+/** `200` to `GET list_version`: `{error: null, version}` (opaque, at most 128 characters). */
+export const listVersionAnswer = z.object({ version: z.string().min(1).max(128) });
 
 /** `200` to `unfreeze`: `{error: null, unfrozen}`. */
 export const unfreezeAnswer = z.object({ unfrozen: z.boolean() });

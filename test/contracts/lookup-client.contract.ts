@@ -77,5 +77,15 @@ export function lookupClientContract(name: string, world: () => LookupClientWorl
       expect(await directory.lookup(clean(4), user)).toEqual({ kind: "clean" });
       expect(await plain.check(rooms)).toEqual({ kind: "unsupported" });
     });
+
+    it("answers an opaque list version, the same while the list stays the same", async () => {
+      const { plain, directory } = world();
+      const first = await plain.listVersion();
+      expect(first.ok).toBe(true);
+      if (!first.ok) return;
+      expect(first.value).toMatch(/^[A-Za-z0-9_-]{8,128}$/);
+      expect(await plain.listVersion()).toEqual(first);
+      expect((await directory.listVersion()).ok).toBe(true);
+    });
   });
 }

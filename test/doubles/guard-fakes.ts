@@ -2,6 +2,7 @@
  * Test doubles of the guard's roles (used by the unit tests beside the code and by the
  * integration tests), kept here so they follow the interfaces they fake.
  */
+import { createHash } from "node:crypto";
 import { assessHit, type FreezeRule, type PriorHit } from "../../src/core/freeze.js";
 import type { Ljs4Hash, RoomId, UserId } from "../../src/core/ids.js";
 import { err, ok, type Result } from "../../src/core/result.js";
@@ -93,6 +94,13 @@ export class FakeLookupClient implements LookupClient {
     if (this.down !== undefined) return err(failureOf(this.down));
     this.hits.delete(user);
     return ok(this.frozen.delete(user));
+  }
+
+  /** A version that changes with the listed rooms and their report ids and tags. */
+  async listVersion(): Promise<Result<string | undefined, LookupFailure>> {
+    if (this.down !== undefined) return err(failureOf(this.down));
+    const view = [...this.listed].map(([room, l]) => `${room} ${l.reportId} ${l.tags.join(",")}`);
+    return ok(createHash("sha256").update(view.sort().join("\n")).digest("hex"));
   }
 }
 

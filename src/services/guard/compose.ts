@@ -77,6 +77,8 @@ import {
 import { matrixCaller, type MatrixCall } from "./synapse/matrix-http.js";
 import { AdminApiFacts } from "./synapse/membership.js";
 import { SynapseAdmin } from "./synapse/synapse-admin.js";
+import { SweepSchedule } from "./sweep/sweep-schedule.js";
+import { composeSweeper, reportSweep, type SweepParts } from "./sweeps.js";
 import { termList, termMatcherOf } from "./term-lists.js";
 
 /** Callback bodies are small; a federated invite with its stripped state stays far below. */
@@ -410,6 +412,18 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
           audit: (message, detail) => logger.info(detail, message),
         });
 
+  const sweeps = sweepSchedule(guard, {
+    lookup,
+    database: ports.database,
+    readSecret,
+    matchesTerms: terms === undefined ? undefined : (text) => terms.match(text).matched,
+    logger,
+    metrics,
+    now,
+    runInBackground,
+    alerts: alertRoom.sink,
+  });
+
   const summaryMs = durationMs(guard.alerts?.invite_summary_interval ?? "1m");
   let timers: NodeJS.Timeout[] = [];
   return {
@@ -449,6 +463,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
       ];
       for (const timer of timers) timer.unref();
       commands?.start();
+      sweeps?.start();
       if (admin === undefined) {
         logger.warn(
           "no guard.admin_token_file: re-joins and profile changes cannot be told from new joins and count as attempts",
@@ -464,6 +479,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
         clientProxy?.close(),
         dashboard?.close(),
         commands?.stop(),
+        sweeps?.stop(),
       ]);
       directory?.stop();
       await reports?.idle();
@@ -567,6 +583,35 @@ function commandListener(
     ...(reports === undefined ? {} : { reports: reports.command }),
     reply: (text) => alertRoom.sink.post("command_reply", commandReply(text)),
     log: (message, detail) => logger.info(detail ?? {}, message),
+  });
+}
+
+/** The sweeps' schedule, when `guard.sweep`, an admin token and a database are there. */
+function sweepSchedule(
+  guard: GuardConfig,
+  deps: Omit<SweepParts, "guard" | "database"> & {
+    readonly database: SqlDatabase | undefined;
+    readonly runInBackground: RunInBackground;
+    readonly alerts: AlertSink;
+  },
+): SweepSchedule | undefined {
+  if (guard.sweep === undefined) return undefined;
+  if (deps.database === undefined) {
+    deps.logger.warn("guard.sweep without the guard's database: no sweeps");
+    return undefined;
+  }
+  const sweeper = composeSweeper({ ...deps, guard, database: deps.database });
+  if (typeof sweeper === "string") {
+    deps.logger.warn(`${sweeper}: no sweeps`);
+    return undefined;
+  }
+  const includeRoomId = guard.alerts?.include_room_id ?? false;
+  return new SweepSchedule({
+    sweep: (signal) => sweeper.sweep({ signal }),
+    lookup: deps.lookup,
+    intervalMs: durationMs(guard.sweep.interval),
+    runInBackground: deps.runInBackground,
+    onReport: (report) => reportSweep(report, { ...deps, includeRoomId }),
   });
 }
 

@@ -4,6 +4,7 @@
  * decoded at the edge (`src/protocol/ljs4.ts`, in routes.ts) and returns outcomes; every
  * expected failure is an ApiError value that routes.ts writes to the wire.
  */
+import { createHash } from "node:crypto";
 import { apiError, type ApiError } from "../../core/errors.js";
 import type { FreezeRule } from "../../core/freeze.js";
 import type { Ljs4Hash } from "../../core/ids.js";
@@ -171,6 +172,22 @@ export class LookupService {
     }
     await this.deps.checkAccounting.record(client.name, parsed, listed);
     return ok(listed);
+  }
+
+  /**
+   * Redlight extension (docs/api.md, "List version"): an opaque version of what this client
+   * can see of the list (its effective tags). It changes when that view changes, so a
+   * guard knows when to sweep again; it names no entry. The digest is computed once per
+   * list swap and tag set (SourceList.version); this adds one small hash per request.
+   */
+  listVersion(client: ActiveClient): Result<string, ApiError> {
+    const { list } = this.deps;
+    if (!list.ready) return err(apiError(503, "M_UNKNOWN", "the list is not loaded yet"));
+    const view = list.list.version(client.effectiveTags);
+    const version = createHash("sha256")
+      .update(`redlight list_version v1\n${client.name}\n${view}`)
+      .digest("base64url");
+    return ok(version.slice(0, 32));
   }
 
   /** Whether the client holds the `directory` scope the batch check needs. */

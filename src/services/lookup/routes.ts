@@ -7,6 +7,8 @@
  *     POST /_matrix/loj/v1/check          batch check, `directory` scope (Redlight extension)
  *     POST /_matrix/loj/v1/report         report a room up, `report` scope (report-routes.ts)
  *     GET  /_matrix/loj/v1/report/{ref}   the state of one's own report (report-routes.ts)
+ *     GET  /_matrix/loj/v1/list_version   opaque version of the client's view of the list
+ *                                         (Redlight extension)
  *     GET  /health                        process is up
  *     GET  /ready                         list loaded and database reachable (`warnings`
  *                                         names problems that do not fail readiness)
@@ -80,7 +82,12 @@ export function registerLookupRoutes(
   metrics: LookupMetrics,
   readiness: Readiness,
 ): void {
-  const { abuseLookup: LOOKUP, unfreeze: UNFREEZE, check: CHECK } = LJS4_PATHS;
+  const {
+    abuseLookup: LOOKUP,
+    unfreeze: UNFREEZE,
+    check: CHECK,
+    listVersion: VERSION,
+  } = LJS4_PATHS;
 
   /**
    * The edge of every API request: the body parsed as JSON, the caller authenticated (by
@@ -147,6 +154,15 @@ export function registerLookupRoutes(
     return reply.code(200).send(checkAnswerBody(listed.value));
   });
   rejectOtherMethods(app, CHECK, ["POST"], writeLjs4Error);
+
+  app.get(VERSION, async (request, reply) => {
+    const client = service.authenticate(callerOf(request), undefined);
+    if (!client.ok) return writeLjs4Error(reply, client.error);
+    const version = service.listVersion(client.value);
+    if (!version.ok) return writeLjs4Error(reply, version.error);
+    return reply.code(200).send({ error: null, version: version.value });
+  });
+  rejectOtherMethods(app, VERSION, ["GET"], writeLjs4Error);
 
   app.get("/health", async (_request, reply) => reply.send({ status: "ok" }));
   rejectOtherMethods(app, "/health", ["GET"], writeLjs4Error);

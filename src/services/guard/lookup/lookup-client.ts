@@ -1,6 +1,6 @@
 /**
  * The guard's client of the lookup service (LJS-4 `abuse_lookup` and `unfreeze`, plus the
- * non-counting batch `check`), speaking the wire contract of `src/protocol/ljs4.ts`. It
+ * non-counting batch `check` and `list_version`), speaking the wire contract of `src/protocol/ljs4.ts`. It
  * owns a short deadline, because Synapse itself waits 60 s for our answer; every outcome,
  * failures included, comes back as a value. A 429 is its own outcome everywhere: the
  * service is up, the client's quota is not.
@@ -16,6 +16,7 @@ import {
   LJS4_PATHS,
   checkAnswer,
   listedEntry,
+  listVersionAnswer,
   ljs4ErrorAnswer,
   lookupMatchAnswer,
   unfreezeAnswer,
@@ -67,6 +68,11 @@ export interface LookupClient {
   check(rooms: readonly RoomId[]): Promise<CheckResult>;
   /** Lifts a freeze; answers whether one was lifted. */
   unfreeze(user: Ljs4Hash): Promise<Result<boolean, LookupFailure>>;
+  /**
+   * The opaque version of this client's view of the list (`list_version`), which changes
+   * when the list does; undefined when the service does not offer it.
+   */
+  listVersion(): Promise<Result<string | undefined, LookupFailure>>;
   /** Releases kept-alive connections, where there are any. */
   close?(): void;
 }
@@ -135,6 +141,18 @@ export class StandardLookupClient implements LookupClient {
     if (status !== 200) return err(refused(status, errorOf(answer.value).errcode));
     const decoded = unfreezeAnswer.safeParse(body);
     return decoded.success ? ok(decoded.data.unfrozen) : ok(false);
+  }
+
+  async listVersion(): Promise<Result<string | undefined, LookupFailure>> {
+    const answer = await this.transport.call("GET", LJS4_PATHS.listVersion, undefined);
+    if (!answer.ok) return answer;
+    const { status, body } = answer.value;
+    if (status === 404 || status === 405) return ok(undefined);
+    if (status !== 200) return err(refused(status, errorOf(answer.value).errcode));
+    const decoded = listVersionAnswer.safeParse(body);
+    return decoded.success
+      ? ok(decoded.data.version)
+      : err({ kind: "bad_answer", detail: "an answer without version" });
   }
 
   /** Closes the kept-alive connections. */

@@ -103,6 +103,7 @@ describe("LookupMonitor", () => {
         lookup: (r, u) => calls[which].lookup(r, u),
         check: (r) => inner.check(r),
         unfreeze: (u) => inner.unfreeze(u),
+        listVersion: () => inner.listVersion(),
       },
       deps,
     );

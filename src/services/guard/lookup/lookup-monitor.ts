@@ -82,6 +82,11 @@ export class LookupMonitor implements LookupClient {
     return result;
   }
 
+  /** The list version; a failure here says nothing the gates' own calls would not. */
+  listVersion(): Promise<Result<string | undefined, LookupFailure>> {
+    return this.inner.listVersion();
+  }
+
   /** While degraded, asks the synthetic question once (to notice recovery). */
   async probe(): Promise<void> {
     if (this.degraded) await this.lookup(this.deps.probeRoom, this.deps.probeUser);

@@ -59,13 +59,17 @@ export class LookupTransport {
     this.authorization = `Bearer ${options.token}`;
   }
 
-  /** Sends `body` as JSON; a stale kept-alive socket is retried once within the deadline. */
+  /**
+   * Sends `body` as JSON (nothing when undefined, for a GET); a stale kept-alive socket is
+   * retried once within the deadline.
+   */
   async call(
     method: string,
     path: string,
     body: unknown,
   ): Promise<Result<TransportAnswer, TransportFailure>> {
-    const payload = Buffer.from(JSON.stringify(body), "utf8");
+    const payload =
+      body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body), "utf8");
     const deadline = Date.now() + this.options.timeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -103,7 +107,7 @@ export class LookupTransport {
         agent: this.agent,
         headers: {
           authorization: this.authorization,
-          "content-type": "application/json",
+          ...(payload.length === 0 ? {} : { "content-type": "application/json" }),
           "content-length": payload.length,
         },
       });

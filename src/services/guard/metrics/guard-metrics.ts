@@ -21,6 +21,18 @@ export function createGuardMetrics() {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
+    sweeps: new Counter({
+      name: "redlight_guard_sweeps_total",
+      help: "Sweeps of pending invites and members of listed rooms, by outcome (clean, acted, failures).",
+      labelNames: ["outcome"] as const,
+      registers,
+    }),
+    sweepActions: new Counter({
+      name: "redlight_guard_sweep_actions_total",
+      help: "Actions of sweeps by action and result (done, failed, gone).",
+      labelNames: ["action", "result"] as const,
+      registers,
+    }),
     lookupRequests: new Counter({
       name: "redlight_guard_lookup_requests_total",
       help: "Requests to the lookup service by operation and outcome.",
