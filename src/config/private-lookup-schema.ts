@@ -1,0 +1,29 @@
+/**
+ * The lookup service's `private_lookup` section: the OPRF key material of the LJS-4 v2
+ * private lookup (docs/private-lookup.md). Absent: the v2 endpoints are off.
+ */
+import { z } from "zod";
+
+const epoch = z.string().regex(/^[A-Za-z0-9_-]{1,16}$/, "must be 1-16 of [A-Za-z0-9_-]");
+
+export const privateLookupSchema = z
+  .strictObject({
+    key_seed_file: z.string().meta({
+      description:
+        "File holding the master seed (64 hex characters, 32 random bytes) every client's OPRF key is derived from. Never logged.",
+      examples: ["./secrets/oprf-seed"],
+    }),
+    epoch: epoch.describe(
+      "The current key epoch: key ids are `<client>.<epoch>`. A new epoch is a key rotation.",
+    ),
+    previous_epoch: z
+      .strictObject({
+        epoch: epoch.describe("The epoch being retired."),
+        retires_at: z.iso
+          .datetime({ offset: true })
+          .describe("When its keys stop being served (ISO 8601); until then both are."),
+      })
+      .optional()
+      .describe("The previous epoch, served beside the current one during a rotation's overlap."),
+  })
+  .describe("LJS-4 v2 private lookup (docs/private-lookup.md). Absent: v2 is off.");
