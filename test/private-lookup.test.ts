@@ -269,6 +269,23 @@ describe("private lookup (LJS-4 v2)", () => {
     expect(set.ok && set.value.size).toBe(13);
   });
 
+  it("a room listed after the guard fetched its set is found at once: evaluations name the newer set", async () => {
+    const guard = client("hs1", fixture.handle.apiUrl);
+    const target = room(listedRoom(14));
+    expect(await guard.lookup(target, pseudo("@early:example.org"))).toEqual({ kind: "clean" });
+    const fetched = guard.sets.counts.fetched;
+    writeFileSync(join(fixture.dir, "list.json"), syntheticRdlist(14));
+    await fixture.handle.reload();
+    // The guard's refresh interval is a minute; the answer's set version triggers the fetch.
+    let result = await guard.lookup(target, pseudo("@late-0:example.org"));
+    for (let i = 1; result.kind === "clean" && i < 200; i++) {
+      await new Promise((r) => setTimeout(r, 50)); // the provider rebuilds in the background
+      result = await guard.lookup(target, pseudo(`@late-${i}:example.org`));
+    }
+    expect(result).toMatchObject({ kind: "listed", listed: { reportId: "report-14" } });
+    expect(guard.sets.counts.fetched).toBe(fetched + 1);
+  });
+
   it("refuses bad input with LJS-4 errors: bad elements, unknown keys, missing tokens, no scope", async () => {
     const token = fixture.tokens.hs1!;
     const user = ljs4Hash("@edge:example.org");

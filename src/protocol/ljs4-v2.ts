@@ -77,10 +77,28 @@ export const resolveRequest = z.object({
   outputs: batchOf(bytes32Schema),
 });
 
+/**
+ * The version of the client's current set under the key: the first 16 hex digits of its
+ * ETag. Evaluations carry it, so a guard holding an older set fetches the new one before it
+ * decides, instead of missing a room listed since its last refresh.
+ */
+export const setVersionSchema = z.string().regex(/^[0-9a-f]{16}$/);
+
+/** The set version of an ETag (`"<64 hex>"`). */
+export function setVersionOf(etag: string): string {
+  return etag.slice(1, 17);
+}
+
 /** `200` to `evaluate`. */
-export const evaluateAnswer = z.object({ evaluated_element: bytes32Schema });
+export const evaluateAnswer = z.object({
+  evaluated_element: bytes32Schema,
+  set_version: setVersionSchema.optional(),
+});
 /** `200` to `evaluate_batch`, in the order asked. */
-export const evaluateBatchAnswer = z.object({ evaluated_elements: z.array(bytes32Schema) });
+export const evaluateBatchAnswer = z.object({
+  evaluated_elements: z.array(bytes32Schema),
+  set_version: setVersionSchema.optional(),
+});
 /** `200` to `resolve`: listed entries by the output (base64url) that named them. */
 export const resolveAnswer = z.object({ listed: z.record(z.string(), z.unknown()) });
 /** `200` to `keys`: the keys this client may use, newest first. */

@@ -12,6 +12,7 @@ import type { Ljs4Hash } from "../../core/ids.js";
 import { err, ok, type Result } from "../../core/result.js";
 import type { ListMatch } from "../../core/source-list.js";
 import type { ListHolder } from "../../list/list-holder.js";
+import { setVersionOf } from "../../protocol/ljs4-v2.js";
 import type { OprfKey, RistrettoOprf } from "../../private-lookup/oprf.js";
 import type { ActiveClient } from "./client-registry.js";
 import type { LookupAnswer, LookupService } from "./lookup-service.js";
@@ -132,6 +133,13 @@ export class PrivateLookupService {
       if (match !== undefined) listed.set(Buffer.from(output).toString("base64url"), match);
     }
     return ok(listed);
+  }
+
+  /** The version of the set this client should hold for `keyId` (see `setVersionOf`). */
+  setVersion(client: ActiveClient, keyId: string): string | undefined {
+    const key = this.deps.keys.key(client.name, keyId);
+    const etag = key === undefined ? undefined : this.deps.sets.setFor(client, key)?.set.etag();
+    return etag === undefined ? undefined : setVersionOf(etag);
   }
 
   /** The entry y names in the current list, for this client's tags. */

@@ -100,7 +100,11 @@ export function registerPrivateLookupRoutes(
     if (!edge.ok) return writeLjs4Error(reply, edge.error);
     const evaluated = service.evaluate(edge.value.client, edge.value.body);
     if (!evaluated.ok) return writeLjs4Error(reply, evaluated.error);
-    return reply.code(200).send({ evaluated_element: encode32(evaluated.value) });
+    const version = service.setVersion(edge.value.client, edge.value.body.key_id);
+    return reply.code(200).send({
+      evaluated_element: encode32(evaluated.value),
+      ...(version === undefined ? {} : { set_version: version }),
+    });
   });
   rejectOtherMethods(app, LJS4_V2_PATHS.evaluate, ["POST"], writeLjs4Error);
 
@@ -110,7 +114,11 @@ export function registerPrivateLookupRoutes(
     if (!edge.ok) return writeLjs4Error(reply, edge.error);
     const evaluated = service.evaluateBatch(edge.value.client, edge.value.body);
     if (!evaluated.ok) return writeLjs4Error(reply, evaluated.error);
-    return reply.code(200).send({ evaluated_elements: evaluated.value.map(encode32) });
+    const version = service.setVersion(edge.value.client, edge.value.body.key_id);
+    return reply.code(200).send({
+      evaluated_elements: evaluated.value.map(encode32),
+      ...(version === undefined ? {} : { set_version: version }),
+    });
   });
   rejectOtherMethods(app, LJS4_V2_PATHS.evaluateBatch, ["POST"], writeLjs4Error);
 

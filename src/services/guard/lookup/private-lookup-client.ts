@@ -16,7 +16,9 @@ import {
   evaluateAnswer,
   evaluateBatchAnswer,
   reportedOutput,
+  setVersionOf,
 } from "../../../protocol/ljs4-v2.js";
+import type { ListedSet } from "../../../private-lookup/listed-set.js";
 import {
   createOprf,
   oprfInputFromLjs4Hash,
@@ -65,12 +67,12 @@ export class PrivateLookupClient implements LookupClient {
   async lookup(room: RoomId, user: Ljs4Hash, retried = false): Promise<LookupResult> {
     const held = await this.sets.current();
     if (!held.ok) return { kind: "unavailable", failure: held.error };
-    const { set } = held.value;
     const oprf = await this.oprf;
+    const { set: asked } = held.value;
     const input = oprfInputFromLjs4Hash(ljs4Hash(room));
     const { blind, blindedElement } = oprf.blind(input);
     const answer = await this.transport.call("POST", LJS4_V2_PATHS.evaluate, {
-      key_id: set.keyId,
+      key_id: asked.keyId,
       blinded_element: encode32(blindedElement),
       user_id_hash: user,
     });
@@ -87,6 +89,7 @@ export class PrivateLookupClient implements LookupClient {
     if (!evaluated.success) return unavailable("an evaluation without an element");
     const output = oprf.finalize(input, blind, evaluated.data.evaluated_element);
     if (!output.ok) return unavailable("an evaluated element that is not one");
+    const set = await this.setOf(asked, held.value.etag, evaluated.data.set_version);
     if (!set.has(output.value)) return { kind: "clean" };
 
     const report = await this.transport.call("POST", LJS4_V2_PATHS.report, {
@@ -107,13 +110,13 @@ export class PrivateLookupClient implements LookupClient {
   async check(rooms: readonly RoomId[]): Promise<CheckResult> {
     const held = await this.sets.current();
     if (!held.ok) return { kind: "unavailable", failure: held.error };
-    const { set } = held.value;
+    const { set: asked } = held.value;
     const oprf = await this.oprf;
     const unique = [...new Set(rooms)];
     const inputs = unique.map((room) => oprfInputFromLjs4Hash(ljs4Hash(room)));
     const blinded = inputs.map((input) => oprf.blind(input));
     const answer = await this.transport.call("POST", LJS4_V2_PATHS.evaluateBatch, {
-      key_id: set.keyId,
+      key_id: asked.keyId,
       blinded_elements: blinded.map((b) => encode32(b.blindedElement)),
     });
     if (!answer.ok) return { kind: "unavailable", failure: answer.error };
@@ -123,6 +126,7 @@ export class PrivateLookupClient implements LookupClient {
     if (!evaluated.success || evaluated.data.evaluated_elements.length !== unique.length) {
       return unavailable("a batch evaluation of the wrong shape");
     }
+    const set = await this.setOf(asked, held.value.etag, evaluated.data.set_version);
     const hits = new Map<string, RoomId>();
     for (let i = 0; i < unique.length; i++) {
       const output = oprf.finalize(
@@ -153,6 +157,16 @@ export class PrivateLookupClient implements LookupClient {
       if (room !== undefined && match.success) listed.set(room, match.data);
     }
     return { kind: "checked", listed };
+  }
+
+  /**
+   * The set to decide with: the one asked with, unless the provider's answer names a newer
+   * version of it (the list changed since the last refresh): then that one, fetched now.
+   */
+  private async setOf(asked: ListedSet, etag: string, version: string | undefined) {
+    if (version === undefined || setVersionOf(etag) === version) return asked;
+    const fresh = await this.sets.refresh();
+    return fresh.ok && fresh.value.set.keyId === asked.keyId ? fresh.value.set : asked;
   }
 
   unfreeze(user: Ljs4Hash): Promise<Result<boolean, LookupFailure>> {
