@@ -6,7 +6,8 @@
  *
  *   --quick            shorter runs, one round: a smoke test of the numbers
  *   --only a,b         only scenarios whose id starts with one of these (lookup, batch, list,
- *                      reload, guard, synapse-join, directory, term, directory-attack); results
+ *                      reload, guard, synapse-join, directory, term, directory-attack,
+ *                      private-lookup); results
  *                      are written, the docs left alone
  *   --profile          run service processes with --cpu-prof (profiles kept in the work dir;
  *                      summarise with bench/profile-summary.ts)
@@ -36,6 +37,7 @@ import { directoryScenario } from "./scenarios/directory.js";
 import { directoryAttackScenario } from "./scenarios/directory-attack.js";
 import { synapseJoinScenario } from "./scenarios/synapse-join.js";
 import { termsScenario } from "./scenarios/terms.js";
+import { privateLookupScenario } from "./scenarios/private-lookup.js";
 
 interface Scenario {
   readonly id: string;
@@ -64,6 +66,7 @@ const SCENARIOS: readonly Scenario[] = [
     title: "6. directory attack vs. join callbacks",
     run: directoryAttackScenario,
   },
+  { id: "private-lookup", title: "7. private lookup (v2) against v1", run: privateLookupScenario },
 ];
 
 /** PostgreSQL's server binaries are installed on demand (as `npm test` does). */
