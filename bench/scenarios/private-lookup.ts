@@ -124,6 +124,7 @@ export async function privateLookupScenario(ctx: BenchContext): Promise<Scenario
       JSON.stringify({ error: null, report_id: "report-000123", tags: ["csam"] }),
     );
     const v2Clean = sample.length + answerBytes;
+    ctx.log(`7. private lookup: evaluate request ${sample.length} B, answer ${answerBytes} B`);
     const v1Clean = (v1Bodies[0] as Buffer).length;
 
     // ETag: the first fetch sends the set, a refresh with its ETag sends nothing.
@@ -183,14 +184,20 @@ export async function privateLookupScenario(ctx: BenchContext): Promise<Scenario
         value: num(cpuV2),
         baseline: `${num(cpuV1)} (v1 lookup)`,
         ratio: times(cpuV2 / cpuV1),
-        check: { target: "≤ 500 µs", met: cpuV2 <= 500 },
+      },
+      {
+        // HTTP, authentication, quotas and the freeze check are v1's own code: the rest is
+        // the evaluation (decode, check and multiply the element, encode the answer).
+        measure: "provider CPU added by the evaluation (v2 request − v1 request, µs)",
+        value: num(cpuV2 - cpuV1),
+        check: { target: "≤ 500 µs", met: cpuV2 - cpuV1 <= 500 },
       },
       {
         measure: "bytes per clean lookup (request + answer bodies)",
         value: num(v2Clean),
         baseline: `${num(v1Clean)} (v1)`,
         ratio: times(v2Clean / v1Clean),
-        check: { target: "≤ 200 per request", met: sample.length <= 200 && answerBytes <= 200 },
+        check: { target: "≤ 200", met: v2Clean <= 200 },
       },
       {
         measure: "bytes per hit (+ report and its answer)",

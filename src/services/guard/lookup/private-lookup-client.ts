@@ -45,6 +45,9 @@ export interface PrivateLookupClientOptions extends LookupClientOptions {
   readonly setRefreshMs: number;
 }
 
+/** How long a refused batch is taken as the answer for the next ones. */
+const BATCH_RETRY_MS = 60_000;
+
 /** The v2 lookup client over HTTP. */
 export class PrivateLookupClient implements LookupClient {
   private readonly transport: LookupTransport;
@@ -52,6 +55,11 @@ export class PrivateLookupClient implements LookupClient {
   private readonly v1: StandardLookupClient;
   private readonly oprf: Promise<RistrettoOprf> = createOprf();
   readonly sets: ListedSetCache;
+  /**
+   * Until when batches are known to be refused (no `directory` scope): asked again after
+   * that, so a scope granted later is noticed, without blinding for nothing meanwhile.
+   */
+  private batchRefusedUntil = -Infinity;
 
   constructor(options: PrivateLookupClientOptions) {
     this.transport = new LookupTransport(options);
@@ -108,6 +116,7 @@ export class PrivateLookupClient implements LookupClient {
   }
 
   async check(rooms: readonly RoomId[]): Promise<CheckResult> {
+    if (performance.now() < this.batchRefusedUntil) return { kind: "unsupported" };
     const held = await this.sets.current();
     if (!held.ok) return { kind: "unavailable", failure: held.error };
     const { set: asked } = held.value;
@@ -121,6 +130,7 @@ export class PrivateLookupClient implements LookupClient {
     });
     if (!answer.ok) return { kind: "unavailable", failure: answer.error };
     const failed = failedCheck(answer.value, () => this.sets.invalidate());
+    if (failed?.kind === "unsupported") this.batchRefusedUntil = performance.now() + BATCH_RETRY_MS;
     if (failed !== undefined) return failed;
     const evaluated = evaluateBatchAnswer.safeParse(answer.value.body);
     if (!evaluated.success || evaluated.data.evaluated_elements.length !== unique.length) {
