@@ -13,15 +13,18 @@ export const privateLookupSchema = z
         "File holding the master seed (64 hex characters, 32 random bytes) every client's OPRF key is derived from. Never logged.",
       examples: ["./secrets/oprf-seed"],
     }),
-    epoch: epoch.describe(
-      "The current key epoch: key ids are `<client>.<epoch>`. A new epoch is a key rotation.",
-    ),
+    epoch: epoch.meta({
+      description:
+        "The current key epoch: key ids are `<client>.<epoch>`. A new epoch is a key rotation.",
+      examples: ["2026-12"],
+    }),
     previous_epoch: z
       .strictObject({
-        epoch: epoch.describe("The epoch being retired."),
-        retires_at: z.iso
-          .datetime({ offset: true })
-          .describe("When its keys stop being served (ISO 8601); until then both are."),
+        epoch: epoch.meta({ description: "The epoch being retired.", examples: ["2026-11"] }),
+        retires_at: z.iso.datetime({ offset: true }).meta({
+          description: "When its keys stop being served (ISO 8601); until then both are.",
+          examples: ["2026-12-08T00:00:00Z"],
+        }),
       })
       .optional()
       .describe("The previous epoch, served beside the current one during a rotation's overlap."),
