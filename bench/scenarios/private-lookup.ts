@@ -97,14 +97,6 @@ export async function privateLookupScenario(ctx: BenchContext): Promise<Scenario
       headers: { ...auth, "content-type": "application/json" },
       bodies: await evaluateBodies(v1Bodies, "bench.e1"),
     };
-    const pid = lookup.service.child.pid;
-    ctx.log("7. private lookup: provider evaluate against v1 abuse_lookup");
-    const provider = await alternate(
-      ctx,
-      { url: lookup.apiUrl, pool: v2Pool, pid },
-      { url: lookup.apiUrl, pool: lookupPool(lookup.token, v1Bodies), pid },
-    );
-
     // Bytes: one clean v2 lookup is evaluate + answer; a hit adds report + answer.
     const sample = v2Pool.bodies[0] as Buffer;
     const evaluated = await fetch(`${lookup.apiUrl}${v2Pool.path}`, {
@@ -137,6 +129,14 @@ export async function privateLookupScenario(ctx: BenchContext): Promise<Scenario
       const again = await fetch(setUrl, { headers: { ...auth, "if-none-match": etag } });
       if (again.status === 304 && (await again.arrayBuffer()).byteLength === 0) notModified++;
     }
+
+    const pid = lookup.service.child.pid;
+    ctx.log("7. private lookup: provider evaluate against v1 abuse_lookup");
+    const provider = await alternate(
+      ctx,
+      { url: lookup.apiUrl, pool: v2Pool, pid },
+      { url: lookup.apiUrl, pool: lookupPool(lookup.token, v1Bodies), pid },
+    );
 
     // The guard, cache off, v2 against v1, 10 connections.
     const secret = randomBytes(24).toString("hex");

@@ -15,7 +15,7 @@ import type { OprfKey, RistrettoOprf } from "../../private-lookup/oprf.js";
 import type { ListHolder } from "../../list/list-holder.js";
 import type { RunInBackground } from "../../observability/background.js";
 import type { Logger } from "../../observability/logger.js";
-import type { ActiveClient } from "./client-registry.js";
+import type { ActiveClient, ClientRegistry } from "./client-registry.js";
 import type { PrivateKeyring } from "./private-keys.js";
 
 /** A built set and what it was built from. */
@@ -45,6 +45,7 @@ export class PrivateSets {
       readonly oprf: RistrettoOprf;
       readonly keys: PrivateKeyring;
       readonly list: ListHolder;
+      readonly clients: ClientRegistry;
       readonly logger: Logger;
       readonly runInBackground: RunInBackground;
     },
@@ -76,10 +77,23 @@ export class PrivateSets {
     }
   }
 
-  /** The list swapped: rebuild the sets of every client seen, in the background. */
+  /**
+   * The list swapped: rebuild, in the background, the sets of every client seen that is
+   * still registered (with its current tags); forget the sets of the others.
+   */
   listSwapped(): void {
-    for (const client of this.known.values()) {
-      for (const { key } of this.deps.keys.keysFor(client.name)) this.startBuild(client, key);
+    const active = new Map(this.deps.clients.all().map((c) => [c.name, c]));
+    for (const name of [...this.known.keys()]) {
+      const client = active.get(name);
+      if (client === undefined) {
+        this.known.delete(name);
+        for (const id of [...this.built.keys()]) {
+          if (id.startsWith(`${name}\n`)) this.built.delete(id);
+        }
+        continue;
+      }
+      this.known.set(name, client);
+      for (const { key } of this.deps.keys.keysFor(name)) this.startBuild(client, key);
     }
   }
 

@@ -51,14 +51,27 @@ export class ListedSetCache {
     this.now = options.now ?? Date.now;
   }
 
-  /** The set to use now: a fresh copy, or a stale one while it is re-validated. */
-  current(): Promise<Result<HeldSet, LookupFailure>> {
+  /**
+   * The set to use now: a fresh copy, or a stale one while it is re-validated. Without any
+   * copy yet, waits for the first fetch at most `waitMs` (a lookup's own deadline; the
+   * fetch goes on, and the next lookup finds the set).
+   */
+  async current(waitMs: number): Promise<Result<HeldSet, LookupFailure>> {
     const held = this.held;
     if (held !== undefined && this.now() - held.fetchedAt < this.options.refreshMs) {
-      return Promise.resolve(ok(held));
+      return ok(held);
     }
     const refresh = this.refresh();
-    return held === undefined ? refresh : Promise.resolve(ok(held));
+    if (held !== undefined) return ok(held);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<Result<HeldSet, LookupFailure>>((resolve) => {
+      timer = setTimeout(() => resolve(err({ kind: "timeout" })), waitMs);
+    });
+    try {
+      return await Promise.race([refresh, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Forgets the set (its key was retired): the next use fetches keys and set again. */

@@ -61,7 +61,10 @@ export class PrivateLookupClient implements LookupClient {
    */
   private batchRefusedUntil = -Infinity;
 
+  private readonly timeoutMs: number;
+
   constructor(options: PrivateLookupClientOptions) {
+    this.timeoutMs = options.timeoutMs;
     this.transport = new LookupTransport(options);
     this.v1 = new StandardLookupClient(options);
     this.sets = new ListedSetCache({
@@ -70,10 +73,12 @@ export class PrivateLookupClient implements LookupClient {
       timeoutMs: Math.max(options.timeoutMs, 30_000),
       refreshMs: options.setRefreshMs,
     });
+    // The first set is fetched now, not on the first join (refresh never rejects).
+    void this.sets.refresh();
   }
 
   async lookup(room: RoomId, user: Ljs4Hash, retried = false): Promise<LookupResult> {
-    const held = await this.sets.current();
+    const held = await this.sets.current(this.timeoutMs);
     if (!held.ok) return { kind: "unavailable", failure: held.error };
     const oprf = await this.oprf;
     const { set: asked } = held.value;
@@ -117,7 +122,7 @@ export class PrivateLookupClient implements LookupClient {
 
   async check(rooms: readonly RoomId[]): Promise<CheckResult> {
     if (performance.now() < this.batchRefusedUntil) return { kind: "unsupported" };
-    const held = await this.sets.current();
+    const held = await this.sets.current(this.timeoutMs);
     if (!held.ok) return { kind: "unavailable", failure: held.error };
     const { set: asked } = held.value;
     const oprf = await this.oprf;
