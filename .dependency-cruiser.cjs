@@ -30,7 +30,7 @@ module.exports = {
     {
       name: "private-lookup-is-pure",
       comment:
-        "src/private-lookup is the pure core of the planned v2 lookup: it imports only itself, src/core, node:crypto and libsodium.",
+        "src/private-lookup is the pure core of the v2 private lookup: it imports only itself, src/core, node:crypto and libsodium.",
       severity: "error",
       from: { path: "^src/private-lookup/" },
       to: {

@@ -36,6 +36,10 @@ export interface LookupProcessOptions {
   readonly name?: string;
   /** Scopes of the bench client, e.g. `directory` for the batch check. */
   readonly scopes?: readonly string[];
+  /** Extra keys of the `lookup:` section (e.g. `private_lookup`). */
+  readonly lookup?: Readonly<Record<string, unknown>>;
+  /** Deadline of the start (a large private lookup set is built before listening). */
+  readonly readyTimeoutMs?: number;
 }
 
 /**
@@ -73,6 +77,7 @@ export async function startLookupProcess(options: LookupProcessOptions): Promise
         sources: [{ file: "./list.json.enc", encryption_key_file: "./list.key", refresh: "1h" }],
         freeze: { threshold: 1_000_000_000 },
         rate_limits: { client: UNLIMITED, user: UNLIMITED, directory: UNLIMITED },
+        ...options.lookup,
       },
     }),
   );
@@ -103,7 +108,11 @@ export async function startLookupProcess(options: LookupProcessOptions): Promise
   });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   try {
-    await waitForHttp(service, `${apiUrl}/ready`);
+    await waitForHttp(
+      service,
+      `${apiUrl}/ready`,
+      options.readyTimeoutMs === undefined ? {} : { timeoutMs: options.readyTimeoutMs },
+    );
   } catch (e) {
     await service.stop();
     throw e;

@@ -7,7 +7,7 @@
  *   --quick            shorter runs, one round: a smoke test of the numbers
  *   --only a,b         only scenarios whose id starts with one of these (lookup, batch, list,
  *                      reload, guard, synapse-join, directory, term, directory-attack,
- *                      knock, reports, decisions-log, sweep); results
+ *                      knock, reports, decisions-log, sweep, private-lookup); results
  *                      are written, the docs left alone
  *   --profile          run service processes with --cpu-prof (profiles kept in the work dir;
  *                      summarise with bench/profile-summary.ts)
@@ -41,6 +41,7 @@ import { synapseJoinScenario } from "./scenarios/synapse-join.js";
 import { reportsScenario } from "./scenarios/reports.js";
 import { sweepScenario } from "./scenarios/sweep.js";
 import { termsScenario } from "./scenarios/terms.js";
+import { privateLookupScenario } from "./scenarios/private-lookup.js";
 
 interface Scenario {
   readonly id: string;
@@ -73,6 +74,7 @@ const SCENARIOS: readonly Scenario[] = [
   { id: "reports", title: "8. reports into the alert room", run: reportsScenario },
   { id: "decisions-log", title: "9. decisions log", run: decisionsLogScenario },
   { id: "sweep", title: "10. sweep of invites and members", run: sweepScenario },
+  { id: "private-lookup", title: "11. private lookup (v2) against v1", run: privateLookupScenario },
 ];
 
 /** PostgreSQL's server binaries are installed on demand (as `npm test` does). */

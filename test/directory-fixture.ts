@@ -13,6 +13,7 @@ import { antispamModuleConfig } from "../src/services/guard/module-config.js";
 import { allPages, idsOf } from "./directory-clients.js";
 import {
   freePort,
+  privateLookupSection,
   TestLookup,
   writeGuardConfig,
   writeGuardSecrets,
@@ -120,15 +121,26 @@ export interface DirectoryWorld {
   stop(): Promise<void>;
 }
 
-/** Builds the world of test/directory-e2e.test.ts in `dir`. */
-export async function startDirectoryWorld(dir: string): Promise<DirectoryWorld> {
-  const lookup = await TestLookup.create(dir);
+/**
+ * Builds the world of test/directory-e2e.test.ts in `dir`; the guards speak `protocol` to
+ * the lookup service (v2: the private lookup).
+ */
+export async function startDirectoryWorld(
+  dir: string,
+  protocol: "v1" | "v2" = "v1",
+): Promise<DirectoryWorld> {
+  const lookup = await TestLookup.create(dir, protocol === "v2" ? privateLookupSection(dir) : {});
   await lookup.start();
   const federation = await FakeHomeserver.start();
   const dirs = { a: join(dir, "a"), b: join(dir, "b"), c: join(dir, "c") };
   for (const d of Object.values(dirs)) prepareGuardDir(d, lookup);
   const portsA = { guardPort: await freePort(), operationsPort: await freePort() };
+  const viaProtocol =
+    protocol === "v2"
+      ? { lookup: { url: lookup.url, api_token_file: "./secrets/lookup-token", protocol } }
+      : {};
   const sectionA = {
+    ...viaProtocol,
     messages: { publish_refused: { en: PUBLISH_REFUSED } },
     client_proxy: { listen: "127.0.0.1:0" },
     directory: {
@@ -169,7 +181,11 @@ export async function startDirectoryWorld(dir: string): Promise<DirectoryWorld> 
   const configB = await directoryGuardConfig({
     ...base,
     dir: dirs.b,
-    guard: { client_proxy: { listen: "127.0.0.1:0" }, directory: { style: "msc4387" } },
+    guard: {
+      ...viaProtocol,
+      client_proxy: { listen: "127.0.0.1:0" },
+      directory: { style: "msc4387" },
+    },
   });
   const b = await runGuard(dirs.b, configB.config);
 
@@ -178,6 +194,7 @@ export async function startDirectoryWorld(dir: string): Promise<DirectoryWorld> 
     ...base,
     dir: dirs.c,
     guard: {
+      ...viaProtocol,
       client_proxy: { listen: "127.0.0.1:0" },
       directory: {
         mode: "curated",

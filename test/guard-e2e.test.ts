@@ -3,7 +3,9 @@
  * the same function that writes the admin documentation's module block. One Synapse, one
  * lookup service (in-process, SQLite, a synthetic list the test grows), one guard started
  * from a config file exactly as `redlight guard --config FILE` starts it.
- * The guard proven on a real Synapse, scenarios 1–6.
+ * The guard proven on a real Synapse, scenarios 1–6, once with each lookup protocol: LJS-4 v1
+ * and the private lookup (v2, docs/private-lookup.md), whose client the gates cannot tell
+ * apart from v1's.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +19,7 @@ import { startGuard, type GuardHandle } from "../src/services/guard/main.js";
 import { antispamModuleConfig } from "../src/services/guard/module-config.js";
 import {
   freePort,
+  privateLookupSection,
   TestLookup,
   writeGuardConfig,
   writeGuardSecrets,
@@ -33,7 +36,7 @@ const UNAVAILABLE = "Synthetic: try again later.";
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-describe("the guard on a real Synapse", () => {
+describe.each(["v1", "v2"] as const)("the guard on a real Synapse, lookup %s", (protocol) => {
   const dir = mkdtempSync(join(tmpdir(), "redlight-guard-e2e-"));
   let lookup: TestLookup;
   let hs: SynapseHandle;
@@ -68,12 +71,15 @@ describe("the guard on a real Synapse", () => {
   };
 
   beforeAll(async () => {
-    lookup = await TestLookup.create(dir);
+    lookup = await TestLookup.create(dir, protocol === "v2" ? privateLookupSection(dir) : {});
     await lookup.start();
     writeGuardSecrets(dir, lookup.token);
     writeFileSync(join(dir, "terms.txt"), "# synthetic, benign test term\npineapple\n");
     const ports = { guardPort: await freePort(), operationsPort: await freePort() };
     const section = {
+      ...(protocol === "v2"
+        ? { lookup: { url: lookup.url, api_token_file: "./secrets/lookup-token", protocol } }
+        : {}),
       fail_mode: { user_may_join_room: "closed", user_may_invite: "open" },
       cache: { clean_ttl: "500ms" },
       freeze: { suspend_account: true },

@@ -203,6 +203,15 @@ export function writeGuardConfig(inputs: GuardFileInputs): {
   return { file, config: loadGuardConfig(file) };
 }
 
+/**
+ * The `lookup.private_lookup` section serving the private lookup (v2), with a fresh
+ * synthetic key seed written into `dir`.
+ */
+export function privateLookupSection(dir: string): Record<string, unknown> {
+  writeFileSync(join(dir, "oprf-seed"), `${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
+  return { private_lookup: { key_seed_file: "./oprf-seed", epoch: "e1" } };
+}
+
 /** The operations token of a guard config written by {@link writeGuardConfig}. */
 export function operationsToken(config: {
   guard: { operations_token_file?: string | undefined };

@@ -1,10 +1,15 @@
 /**
  * The LookupClient contract (test/contracts/lookup-client.contract.ts) run against the fake
- * and against the real lookup service (in-process, SQLite) through StandardLookupClient.
+ * and against the real lookup service (in-process, SQLite) through StandardLookupClient (v1)
+ * and PrivateLookupClient (the private lookup, v2).
  */
 import { afterAll, beforeAll } from "vitest";
 import type { RoomId } from "../src/core/ids.js";
-import { StandardLookupClient } from "../src/services/guard/lookup/lookup-client.js";
+import {
+  StandardLookupClient,
+  type LookupClient,
+} from "../src/services/guard/lookup/lookup-client.js";
+import { PrivateLookupClient } from "../src/services/guard/lookup/private-lookup-client.js";
 import {
   lookupClientContract,
   type LookupClientWorld,
@@ -61,4 +66,32 @@ const clean = (n: number) => cleanRoom(n) as RoomId;
     await fixture?.stop();
   });
   lookupClientContract("StandardLookupClient and the real lookup service", () => world);
+}
+
+{
+  let fixture: LookupFixture | undefined;
+  let world: LookupClientWorld;
+  const clients: LookupClient[] = [];
+  beforeAll(async () => {
+    fixture = await startLookupFixture({
+      clients: [{ name: "hs1" }, { name: "hs2", scopes: ["directory"] }],
+      privateLookup: true,
+    });
+    const client = (name: string) => {
+      const c = new PrivateLookupClient({
+        baseUrl: fixture!.handle.apiUrl,
+        token: fixture!.tokens[name]!,
+        timeoutMs: 10_000,
+        setRefreshMs: 60_000,
+      });
+      clients.push(c);
+      return c;
+    };
+    world = { plain: client("hs1"), directory: client("hs2"), listed, clean };
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close?.();
+    await fixture?.stop();
+  });
+  lookupClientContract("PrivateLookupClient (v2) and the real lookup service", () => world);
 }

@@ -73,6 +73,13 @@ export const guardSchema = z
           "1500ms",
           "The guard's own deadline for a lookup (Synapse would wait 60 s); then the fail mode applies.",
         ),
+        protocol: z
+          .enum(["v1", "v2"])
+          .default("v1")
+          .describe(
+            "`v1`: LJS-4 lookups by room hash. `v2`: the private lookup (docs/private-lookup.md); the provider learns nothing about rooms that are not listed.",
+          ),
+        set_refresh: duration("1m", "With `v2`: how often the listed set's ETag is checked."),
       })
       .describe("The lookup service the guard asks."),
     fail_mode: z

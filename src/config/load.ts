@@ -55,6 +55,14 @@ function resolvePaths(config: Config, baseDir: string): Config {
         ...optional("bearer_token_file", s.bearer_token_file),
         ...optional("encryption_key_file", s.encryption_key_file),
       })),
+      ...(config.lookup.private_lookup === undefined
+        ? {}
+        : {
+            private_lookup: {
+              ...config.lookup.private_lookup,
+              key_seed_file: at(config.lookup.private_lookup.key_seed_file),
+            },
+          }),
     },
     ...(config.guard === undefined ? {} : { guard: resolveGuardPaths(config.guard, baseDir) }),
   };

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { duration, listenAddress } from "./fields.js";
 import { guardSchema } from "./guard-schema.js";
+import { privateLookupSchema } from "./private-lookup-schema.js";
 
 export { durationMs } from "./fields.js";
 
@@ -192,6 +193,7 @@ const lookupSchema = z
       "90d",
       "Audit records (hits, freezes, client changes) older than this are deleted.",
     ),
+    private_lookup: privateLookupSchema.optional(),
   })
   .prefault({})
   .describe("The lookup service (the spec's Redlight server).");

@@ -44,6 +44,7 @@ export function lookupSecretFiles(config: Config): string[] {
   const lookup = config.lookup;
   return present([
     lookup.operations_token_file,
+    lookup.private_lookup?.key_seed_file,
     ...lookup.sources.flatMap((s) => [s.bearer_token_file, s.encryption_key_file]),
     lookup.reports?.encryption_key_file,
   ]);

@@ -20,6 +20,8 @@ const MAGIC = Buffer.from("RLLS", "ascii");
 const VERSION = 1;
 const KEY_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 const MAX_ENTRIES = 0xffffffff;
+/** Typed arrays use the machine's byte order; the wire form is big-endian. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Why bytes did not decode to a listed set. */
 export type ListedSetError =
@@ -130,10 +132,11 @@ export class ListedSet {
     offset += keyId.copy(out, offset);
     out.writeUInt32BE(this.entries.length, offset);
     offset += 4;
-    for (const value of this.entries) {
-      out.writeBigUInt64BE(value, offset);
-      offset += PREFIX_BYTES;
-    }
+    // The entries' memory copied in one go, then turned big-endian in place (native code;
+    // a write per entry costs several times more for a million entries).
+    const body = out.subarray(offset);
+    body.set(new Uint8Array(this.entries.buffer, this.entries.byteOffset, body.length));
+    if (LITTLE_ENDIAN) body.swap64();
     this.cachedBytes = out;
     return out;
   }
@@ -165,12 +168,11 @@ export class ListedSet {
       return err("wrong-length");
     }
     const entries = new BigUint64Array(count);
-    let previous = -1n;
-    for (let i = 0; i < count; i++, offset += PREFIX_BYTES) {
-      const value = buf.readBigUInt64BE(offset);
-      if (value <= previous) return err("not-sorted");
-      entries[i] = value;
-      previous = value;
+    const raw = new Uint8Array(entries.buffer);
+    raw.set(buf.subarray(offset));
+    if (LITTLE_ENDIAN) Buffer.from(entries.buffer).swap64();
+    for (let i = 1; i < count; i++) {
+      if ((entries[i] as bigint) <= (entries[i - 1] as bigint)) return err("not-sorted");
     }
     return ok(new ListedSet(keyId, entries));
   }

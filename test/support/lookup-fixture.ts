@@ -3,6 +3,7 @@
  * synthetic list file, SQLite (or a given PostgreSQL URL), clients with fresh tokens, and
  * JSON logs captured to a file that tests can scan for secrets.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,6 +43,8 @@ export interface FixtureOptions {
   /** Extra `lookup:` config merged over the fixture's. */
   lookup?: Record<string, unknown>;
   clients?: Array<Partial<NewClient> & { name: string }>;
+  /** Serve the private lookup (LJS-4 v2) with a fresh synthetic seed, epoch `e1`. */
+  privateLookup?: boolean;
 }
 
 export interface LookupFixture {
@@ -65,6 +68,13 @@ export async function startLookupFixture(options: FixtureOptions = {}): Promise<
   writeFileSync(join(dir, "list.json"), syntheticRdlist(options.rooms ?? 10));
   const operationsToken = `ops-${generateToken()}`;
   writeFileSync(join(dir, "operations-token"), `${operationsToken}\n`, { mode: 0o600 });
+  if (options.privateLookup === true) {
+    writeFileSync(join(dir, "oprf-seed"), `${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
+  }
+  const privateLookup =
+    options.privateLookup === true
+      ? { private_lookup: { key_seed_file: "./oprf-seed", epoch: "e1" } }
+      : {};
   const parsed = parseConfig(
     {
       database: options.database ?? "sqlite:./redlight.db",
@@ -76,6 +86,7 @@ export async function startLookupFixture(options: FixtureOptions = {}): Promise<
         filtered_tags: ["csam", "spam"],
         sources: [{ file: "./list.json" }],
         sync_interval: "100ms",
+        ...privateLookup,
         ...options.lookup,
       },
     },

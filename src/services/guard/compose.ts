@@ -60,7 +60,8 @@ import { cachedPseudonyms } from "./gates/pseudonyms.js";
 import { PublishGate } from "./gates/publish-gate.js";
 import { UNKNOWN_MEMBERSHIP, type Membership, type RoomTextSource } from "./gates/room-facts.js";
 import { CleanVerdictCache } from "./gates/verdict-cache.js";
-import { StandardLookupClient, type LookupClient } from "./lookup/lookup-client.js";
+import type { LookupClient } from "./lookup/lookup-client.js";
+import { lookupClientFor } from "./lookup/choose-client.js";
 import { LookupMonitor } from "./lookup/lookup-monitor.js";
 import { createGuardMetrics, type GuardMetrics } from "./metrics/guard-metrics.js";
 import { Unfreezer } from "./operations/unfreeze.js";
@@ -198,12 +199,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
   });
 
   const lookupClient =
-    ports.lookup ??
-    new StandardLookupClient({
-      baseUrl: guard.lookup.url,
-      token: readSecret(guard.lookup.api_token_file),
-      timeoutMs: durationMs(guard.lookup.timeout),
-    });
+    ports.lookup ?? lookupClientFor(guard.lookup, readSecret(guard.lookup.api_token_file));
   let checkUnsupportedWarned = false;
   const lookup = new LookupMonitor(lookupClient, {
     now,

@@ -88,6 +88,11 @@ export class ClientRegistry {
     this.byTokenHash = next;
   }
 
+  /** Every active client (to build their private lookup sets ahead of their requests). */
+  all(): ActiveClient[] {
+    return [...this.byTokenHash.values()].map((entry) => entry.client);
+  }
+
   /** Number of active clients. */
   get size(): number {
     return this.byTokenHash.size;

@@ -118,34 +118,55 @@ export class LookupService {
     client: ActiveClient,
     request: AbuseLookupRequest,
   ): Promise<Result<LookupAnswer, ApiError>> {
-    const { list, limiters, freezes, now } = this.deps;
     const room = { value: request.room_id_hash };
     const user = { value: request.user_id_hash };
-    if (!list.ready) return err(apiError(503, "M_UNKNOWN", "the list is not loaded yet"));
+    const admitted = this.admitLookup(client, user.value);
+    if (!admitted.ok) return admitted;
+    const at = admitted.value;
 
+    const match = this.deps.list.list.match(room.value, client.effectiveTags);
+    if (!match) return ok({ match: false });
+    const frozeNow = await this.recordHit(client, user.value, match.reportId, at);
+    return ok({ match: true, reportId: match.reportId, tags: match.tags, frozeNow });
+  }
+
+  /**
+   * What every lookup of one user's join or invite passes before the list is asked, in v1
+   * and in the private lookup (v2) alike: the list is loaded, the client's and the user's
+   * quotas allow one more, the pseudonym is not frozen. Answers the time of admission.
+   */
+  admitLookup(client: ActiveClient, user: Ljs4Hash): Result<number, ApiError> {
+    const { list, limiters, now } = this.deps;
+    if (!list.ready) return err(apiError(503, "M_UNKNOWN", "the list is not loaded yet"));
     const at = now();
     const perClient = limiters.client.consume(client.name, at);
     if (!perClient.allowed) {
       return err(this.refused("client", client.name, undefined, perClient.retryAfterMs));
     }
-    const perUser = limiters.user.consume(`${client.name}\n${user.value}`, at);
+    const perUser = limiters.user.consume(`${client.name}\n${user}`, at);
     if (!perUser.allowed) {
       return err(this.refused("user", client.name, undefined, perUser.retryAfterMs));
     }
-    if (freezes.has(client.name, user.value)) {
-      return err(
-        apiError(
-          403,
-          "LOJ_ACCOUNT_FROZEN",
-          "this account is frozen; its homeserver can unfreeze it",
-        ),
-      );
-    }
+    const frozen = this.refuseFrozen(client, user);
+    return frozen === undefined ? ok(at) : err(frozen);
+  }
 
-    const match = list.list.match(room.value, client.effectiveTags);
-    if (!match) return ok({ match: false });
-    const frozeNow = await this.recordHit(client, user.value, match.reportId, at);
-    return ok({ match: true, reportId: match.reportId, tags: match.tags, frozeNow });
+  /** `403 LOJ_ACCOUNT_FROZEN` when this pseudonym of the client is frozen. */
+  refuseFrozen(client: ActiveClient, user: Ljs4Hash): ApiError | undefined {
+    if (!this.deps.freezes.has(client.name, user)) return undefined;
+    return apiError(
+      403,
+      "LOJ_ACCOUNT_FROZEN",
+      "this account is frozen; its homeserver can unfreeze it",
+    );
+  }
+
+  /**
+   * A hit on a listed entry, counted toward the user's freeze: the v1 lookup's and the v2
+   * report's. Answers whether the pseudonym froze now.
+   */
+  countHit(client: ActiveClient, user: Ljs4Hash, reportId: string): Promise<boolean> {
+    return this.recordHit(client, user, reportId, this.deps.now());
   }
 
   /**
@@ -201,7 +222,7 @@ export class LookupService {
    * Both quotas a batch check spends, all or nothing: the directory quota bounds what the
    * non-counting check may take, the client quota what the client learns in all.
    */
-  private consumeCheckQuota(client: string, cost: number): ApiError | undefined {
+  consumeCheckQuota(client: string, cost: number): ApiError | undefined {
     const { limiters, now } = this.deps;
     const at = now();
     const directory = limiters.directory.check(client, at, cost);

@@ -37,6 +37,8 @@ import { StateSync } from "./state-sync.js";
 import { AuditReader } from "../../storage/audit-counts.js";
 import { ListHealth } from "./dashboard/list-health.js";
 import { lookupDashboard } from "./dashboard/lookup-dashboard.js";
+import { startPrivateLookup, type PrivateLookup } from "./private-start.js";
+import { registerPrivateLookupRoutes } from "./private-routes.js";
 
 /** The LJS-4 body limit (over 4 KiB → 413). */
 export const LOOKUP_BODY_LIMIT = 4096;
@@ -66,6 +68,9 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
   // Secrets first: an unreadable file must fail the start before anything is opened.
   const operationsToken =
     cfg.operations_token_file === undefined ? undefined : readSecretFile(cfg.operations_token_file);
+  const privateSeed =
+    cfg.private_lookup === undefined ? undefined : readSecretFile(cfg.private_lookup.key_seed_file);
+  let privateLookup: PrivateLookup | undefined;
   const warnings = looseSecretFiles(lookupSecretFiles(config));
   for (const file of warnings)
     logger.warn({ file }, "secret file is readable by group or others: chmod 600 it");
@@ -157,6 +162,16 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
 
   await sync.syncOnce();
   await list.reloadAll();
+  if (cfg.private_lookup !== undefined && privateSeed !== undefined) {
+    privateLookup = await startPrivateLookup(cfg.private_lookup, privateSeed, {
+      lookup: service,
+      list,
+      clients,
+      logger,
+      runInBackground,
+      now,
+    });
+  }
   if (!list.ready) logger.warn("not every list source loaded; lookups answer 503 until they do");
 
   const api = createHttpServer({
@@ -179,6 +194,7 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
     now,
   });
   registerReportRoutes(api, service, reports);
+  if (privateLookup !== undefined) registerPrivateLookupRoutes(api, service, privateLookup.service);
   const reload = async () => {
     await list.reloadAll();
     return { entries: list.list.size };

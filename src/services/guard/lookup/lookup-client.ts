@@ -161,16 +161,16 @@ export class StandardLookupClient implements LookupClient {
   }
 }
 
-function unavailable(detail: string): { kind: "unavailable"; failure: LookupFailure } {
+export function unavailable(detail: string): { kind: "unavailable"; failure: LookupFailure } {
   return { kind: "unavailable", failure: { kind: "bad_answer", detail } };
 }
 
-function refused(status: number, errcode: string | undefined): LookupFailure {
+export function refused(status: number, errcode: string | undefined): LookupFailure {
   return errcode === undefined ? { kind: "refused", status } : { kind: "refused", status, errcode };
 }
 
 /** The errcode and retry delay of an error answer (body first, then Retry-After, then 1 s). */
-function errorOf(answer: TransportAnswer): { errcode?: string; retryAfterMs: number } {
+export function errorOf(answer: TransportAnswer): { errcode?: string; retryAfterMs: number } {
   const decoded = ljs4ErrorAnswer.safeParse(answer.body);
   const fromBody = decoded.success ? decoded.data.error.retry_after_ms : undefined;
   const seconds = Number(answer.retryAfter);

@@ -1,0 +1,143 @@
+/**
+ * The HTTP surface of the private lookup (LJS-4 v2, docs/api.md), beside v1's routes.ts:
+ *
+ *     GET  /_matrix/loj/v2/keys                 the client's keys, newest first
+ *     GET  /_matrix/loj/v2/listed_set/{keyId}   the listed set (octet-stream), ETag; 304
+ *     POST /_matrix/loj/v2/evaluate             one blinded element (counts like a lookup)
+ *     POST /_matrix/loj/v2/evaluate_batch       up to 100 (`directory` scope)
+ *     POST /_matrix/loj/v2/report               a set hit → report id, tags, freeze state
+ *     POST /_matrix/loj/v2/resolve              a batch's set hits (`directory` scope)
+ *
+ * Same authentication (header or body token) and error shape as v1.
+ */
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { z } from "zod";
+import type { ApiError } from "../../core/errors.js";
+import type { Result } from "../../core/result.js";
+import { bearerToken } from "../../http/body.js";
+import { rejectOtherMethods } from "../../http/fastify.js";
+import { decodeValue, parseJsonBytes } from "../../protocol/decode.js";
+import { checkAnswerBody, lookupMatchBody, tokenOnly } from "../../protocol/ljs4.js";
+import {
+  LJS4_V2_PATHS,
+  encode32,
+  evaluateBatchRequest,
+  evaluateRequest,
+  keyIdSchema,
+  reportRequest,
+  resolveRequest,
+} from "../../protocol/ljs4-v2.js";
+import type { ActiveClient } from "./client-registry.js";
+import type { LookupService } from "./lookup-service.js";
+import type { PrivateLookupService } from "./private-lookup.js";
+import { writeLjs4Error } from "./routes.js";
+
+/** 100 elements of 43 characters with JSON punctuation, and room to spare. */
+const BATCH_BODY_LIMIT = 16 * 1024;
+
+/** Whether an If-None-Match header names this ETag (or `*`). */
+function matchesEtag(header: string | string[] | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const text = Array.isArray(header) ? header.join(",") : header;
+  return text
+    .split(",")
+    .map((t) => t.trim().replace(/^W\//, ""))
+    .some((t) => t === etag || t === "*");
+}
+
+/** Registers the v2 routes. */
+export function registerPrivateLookupRoutes(
+  app: FastifyInstance,
+  lookup: LookupService,
+  service: PrivateLookupService,
+): void {
+  const caller = (request: FastifyRequest) => ({
+    headerToken: bearerToken(request.headers.authorization),
+    address: request.ip,
+  });
+
+  /** As v1: the body parsed, the caller authenticated, then the body decoded. */
+  function authenticated<S extends z.ZodType>(
+    request: FastifyRequest,
+    schema: S,
+  ): Result<{ client: ActiveClient; body: z.output<S> }, ApiError> {
+    const json = parseJsonBytes(request.body);
+    if (!json.ok) return json;
+    const token = decodeValue(tokenOnly, json.value);
+    if (!token.ok) return token;
+    const client = lookup.authenticate(caller(request), token.value.api_token);
+    if (!client.ok) return client;
+    const body = decodeValue(schema, json.value);
+    return body.ok ? { ok: true, value: { client: client.value, body: body.value } } : body;
+  }
+
+  app.get(LJS4_V2_PATHS.keys, async (request, reply) => {
+    const client = lookup.authenticate(caller(request), undefined);
+    if (!client.ok) return writeLjs4Error(reply, client.error);
+    return reply.code(200).send({ keys: service.keys(client.value) });
+  });
+  rejectOtherMethods(app, LJS4_V2_PATHS.keys, ["GET"], writeLjs4Error);
+
+  const setPath = `${LJS4_V2_PATHS.listedSet}/:keyId`;
+  app.get<{ Params: { keyId: string } }>(setPath, async (request, reply) => {
+    const client = lookup.authenticate(caller(request), undefined);
+    if (!client.ok) return writeLjs4Error(reply, client.error);
+    const keyId = keyIdSchema.safeParse(request.params.keyId);
+    if (!keyId.success) {
+      return writeLjs4Error(reply, { status: 404, errcode: "M_NOT_FOUND", error: "no such key" });
+    }
+    const built = service.listedSet(client.value, keyId.data);
+    if (!built.ok) return writeLjs4Error(reply, built.error);
+    const etag = built.value.set.etag();
+    reply.header("etag", etag).header("cache-control", "private, no-cache");
+    if (matchesEtag(request.headers["if-none-match"], etag)) return reply.code(304).send();
+    return reply.code(200).type("application/octet-stream").send(built.value.set.toBytes());
+  });
+  rejectOtherMethods(app, setPath, ["GET"], writeLjs4Error);
+
+  app.post(LJS4_V2_PATHS.evaluate, async (request, reply) => {
+    const edge = authenticated(request, evaluateRequest);
+    if (!edge.ok) return writeLjs4Error(reply, edge.error);
+    const evaluated = service.evaluate(edge.value.client, edge.value.body);
+    if (!evaluated.ok) return writeLjs4Error(reply, evaluated.error);
+    const version = service.setVersion(edge.value.client, edge.value.body.key_id);
+    return reply.code(200).send({
+      evaluated_element: encode32(evaluated.value),
+      ...(version === undefined ? {} : { set_version: version }),
+    });
+  });
+  rejectOtherMethods(app, LJS4_V2_PATHS.evaluate, ["POST"], writeLjs4Error);
+
+  const batchOptions = { bodyLimit: BATCH_BODY_LIMIT };
+  app.post(LJS4_V2_PATHS.evaluateBatch, batchOptions, async (request, reply) => {
+    const edge = authenticated(request, evaluateBatchRequest);
+    if (!edge.ok) return writeLjs4Error(reply, edge.error);
+    const evaluated = service.evaluateBatch(edge.value.client, edge.value.body);
+    if (!evaluated.ok) return writeLjs4Error(reply, evaluated.error);
+    const version = service.setVersion(edge.value.client, edge.value.body.key_id);
+    return reply.code(200).send({
+      evaluated_elements: evaluated.value.map(encode32),
+      ...(version === undefined ? {} : { set_version: version }),
+    });
+  });
+  rejectOtherMethods(app, LJS4_V2_PATHS.evaluateBatch, ["POST"], writeLjs4Error);
+
+  app.post(LJS4_V2_PATHS.report, async (request, reply) => {
+    const edge = authenticated(request, reportRequest);
+    if (!edge.ok) return writeLjs4Error(reply, edge.error);
+    const answer = await service.report(edge.value.client, edge.value.body);
+    if (!answer.ok) return writeLjs4Error(reply, answer.error);
+    if (!answer.value.match) return reply.code(204).send();
+    return reply.code(200).send(lookupMatchBody(answer.value));
+  });
+  rejectOtherMethods(app, LJS4_V2_PATHS.report, ["POST"], writeLjs4Error);
+
+  app.post(LJS4_V2_PATHS.resolve, batchOptions, async (request, reply) => {
+    const edge = authenticated(request, resolveRequest);
+    if (!edge.ok) return writeLjs4Error(reply, edge.error);
+    const listed = service.resolve(edge.value.client, edge.value.body);
+    if (!listed.ok) return writeLjs4Error(reply, listed.error);
+    return reply.code(200).send(checkAnswerBody(listed.value));
+  });
+  rejectOtherMethods(app, LJS4_V2_PATHS.resolve, ["POST"], writeLjs4Error);
+}

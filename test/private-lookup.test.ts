@@ -1,0 +1,427 @@
+/**
+ * The private lookup (LJS-4 v2) against the real lookup service (in-process, SQLite), each
+ * row of docs/private-lookup.md's "who learns what" table backed here: what crosses the
+ * wire (a recording proxy between guard client and provider), what the provider keeps
+ * (database, logs), what a copy of the set tells, what a client past its quota gets, and
+ * that hits still freeze. Plus the v2 endpoints' edges: keys, ETag, errors, rotation.
+ */
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keyedUserPseudonym, ljs4Hash, ljs4HashBytes } from "../src/core/hash.js";
+import type { RoomId } from "../src/core/ids.js";
+import { ListedSet } from "../src/private-lookup/listed-set.js";
+import {
+  createOprf,
+  oprfInputFromLjs4Hash,
+  type RistrettoOprf,
+} from "../src/private-lookup/oprf.js";
+import { StandardLookupClient } from "../src/services/guard/lookup/lookup-client.js";
+import { PrivateLookupClient } from "../src/services/guard/lookup/private-lookup-client.js";
+import { PrivateKeyring, parseKeySeed } from "../src/services/lookup/private-keys.js";
+import { hash } from "node:crypto";
+import {
+  cleanRoom,
+  listedRoom,
+  startLookupFixture,
+  syntheticRdlist,
+  type LookupFixture,
+} from "./support/lookup-fixture.js";
+import { startRecordingProxy, type RecordingProxy } from "./support/recording-proxy.js";
+
+const room = (id: string) => id as RoomId;
+const pseudo = (user: string) => keyedUserPseudonym("synthetic-private-lookup-secret-0123", user);
+
+/** Rooms asked about but not listed: nothing about them may reach the provider. */
+const CLEAN = Array.from({ length: 12 }, (_, i) => cleanRoom(100 + i));
+
+/**
+ * Byte strings that would betray `id`: the id, its SHA-256 and its LJS-4 hash as raw
+ * bytes, hex (both cases), base64 and base64url at every alignment — every 4-byte window
+ * of the digests, so no prefix or piece of 4 bytes or more goes unseen.
+ */
+function tracesOf(id: string, extra: readonly Uint8Array[] = []): Buffer[] {
+  const digests = [
+    hash("sha256", id, "buffer"),
+    ljs4HashBytes(id),
+    ...extra.map((e) => Buffer.from(e)),
+  ];
+  const out = [Buffer.from(id, "utf8")];
+  for (const digest of digests) {
+    for (let i = 0; i + 4 <= digest.length; i++) {
+      const window = digest.subarray(i, i + 4);
+      out.push(Buffer.from(window), Buffer.from(window.toString("hex")));
+      out.push(Buffer.from(window.toString("hex").toUpperCase()));
+    }
+    // A base64 character depends on 6 bits: at each of the 3 alignments, take the 8
+    // characters that depend on the digest's first bytes only.
+    for (let shift = 0; shift < 3; shift++) {
+      const b64 = Buffer.concat([Buffer.alloc(shift), digest]).toString("base64");
+      const first = Math.ceil((8 * shift) / 6);
+      const piece = b64.slice(first, first + 8);
+      out.push(Buffer.from(piece), Buffer.from(piece.replace(/\+/g, "-").replace(/\//g, "_")));
+    }
+  }
+  return out;
+}
+
+/** The traces of `ids` found in `haystack` (named by the id, never printed whole). */
+function tracesFound(
+  haystack: Buffer,
+  ids: readonly string[],
+  extra = new Map<string, Uint8Array[]>(),
+) {
+  return ids.filter((id) => tracesOf(id, extra.get(id)).some((t) => haystack.includes(t)));
+}
+
+const requestBytes = (proxy: RecordingProxy) =>
+  Buffer.concat(
+    proxy.requests.flatMap((r) => [Buffer.from(`${r.method} ${r.path}\n${r.headers}\n`), r.body]),
+  );
+
+/** Every byte the provider left in its folder: SQLite file, WAL, log, config. */
+const providerBytes = (fixture: LookupFixture) =>
+  Buffer.concat(
+    readdirSync(fixture.dir)
+      .filter((name) => name !== "list.json" && name !== "oprf-seed")
+      .map((name) => readFileSync(join(fixture.dir, name))),
+  );
+
+/** y = F(k, x) as the provider can compute it for any room, with its key. */
+function providerOutput(oprf: RistrettoOprf, fixture: LookupFixture, client: string, id: string) {
+  const keys = new PrivateKeyring(
+    oprf,
+    {
+      seed: parseKeySeed(readFileSync(join(fixture.dir, "oprf-seed"), "utf8").trim()),
+      epoch: "e1",
+    },
+    Date.now,
+  );
+  const key = keys.keysFor(client)[0]!.key;
+  return oprf.evaluate(key, oprfInputFromLjs4Hash(ljs4Hash(id)));
+}
+
+/** The fields of v2 answers these tests read. */
+interface Answer {
+  readonly error?: { readonly errcode: string };
+  readonly evaluated_element?: string;
+}
+
+async function post(fixture: LookupFixture, token: string, path: string, body: unknown) {
+  const res = await fixture.request(path, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text === "" ? undefined : (JSON.parse(text) as Answer) };
+}
+
+describe("private lookup (LJS-4 v2)", () => {
+  let fixture: LookupFixture;
+  let proxy: RecordingProxy;
+  let oprf: RistrettoOprf;
+  const clients: PrivateLookupClient[] = [];
+  const client = (name: string, url = proxy.url) => {
+    const c = new PrivateLookupClient({
+      baseUrl: url,
+      token: fixture.tokens[name]!,
+      timeoutMs: 10_000,
+      setRefreshMs: 60_000,
+    });
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    oprf = await createOprf();
+    fixture = await startLookupFixture({
+      clients: [
+        { name: "hs1" },
+        { name: "hs2", scopes: ["directory"] },
+        { name: "hs3", tags: ["spam"] },
+      ],
+      privateLookup: true,
+    });
+    proxy = await startRecordingProxy(fixture.handle.apiUrl);
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await proxy.close();
+    await fixture.stop();
+  });
+
+  it("a recording proxy between guard and provider sees no trace of a clean room's id, hash or output", async () => {
+    const guard = client("hs2");
+    const user = pseudo("@walker:example.org");
+    for (const id of CLEAN.slice(0, 6)) {
+      expect(await guard.lookup(room(id), user)).toEqual({ kind: "clean" });
+    }
+    const batch = await guard.check([...CLEAN.slice(6), room(listedRoom(2))].map(room));
+    expect(batch.kind).toBe("checked");
+    // A listed room is named on a hit, by its output: the provider learns it, as it should.
+    expect(await guard.lookup(room(listedRoom(1)), user)).toMatchObject({ kind: "listed" });
+    const outputs = new Map(
+      [...CLEAN, listedRoom(1)].map((id) => [id, [providerOutput(oprf, fixture, "hs2", id)]]),
+    );
+    const seen = requestBytes(proxy);
+    expect(proxy.requests.length).toBeGreaterThan(10);
+    expect(tracesFound(seen, CLEAN, outputs)).toEqual([]);
+    // The check can fail: the listed room's output does show, in its report.
+    expect(tracesFound(seen, [listedRoom(1)], outputs)).toEqual([listedRoom(1)]);
+    // And it does fail for v1, whose lookups carry the room's hash.
+    const v1 = new StandardLookupClient({
+      baseUrl: proxy.url,
+      token: fixture.tokens.hs2!,
+      timeoutMs: 10_000,
+    });
+    const before = proxy.requests.length;
+    expect(await v1.lookup(room(cleanRoom(999)), user)).toEqual({ kind: "clean" });
+    v1.close();
+    const v1Seen = Buffer.concat(proxy.requests.slice(before).map((r) => r.body));
+    expect(tracesFound(v1Seen, [cleanRoom(999)])).toEqual([cleanRoom(999)]);
+  });
+
+  it("the provider's database and logs never hold a clean room's id, hash or output", async () => {
+    const guard = client("hs1");
+    for (const id of CLEAN) await guard.lookup(room(id), pseudo("@quokkaberry:example.org"));
+    await guard.lookup(room(listedRoom(3)), pseudo("@quokkaberry:example.org"));
+    // The answer waited for the hit's transaction; the log is written synchronously.
+    const outputs = new Map(CLEAN.map((id) => [id, [providerOutput(oprf, fixture, "hs1", id)]]));
+    const kept = providerBytes(fixture);
+    expect(kept.length).toBeGreaterThan(1000);
+    expect(readFileSync(fixture.logFile, "utf8")).toContain("report-3");
+    expect(tracesFound(kept, CLEAN, outputs)).toEqual([]);
+  });
+
+  it("a copy of the set tells its size and finds no listed room offline", async () => {
+    const res = await fixture.request("/_matrix/loj/v2/listed_set/hs1.e1", {
+      headers: { authorization: `Bearer ${fixture.tokens.hs1}` },
+    });
+    expect(res.status).toBe(200);
+    const set = ListedSet.fromBytes(new Uint8Array(await res.arrayBuffer()));
+    expect(set.ok).toBe(true);
+    if (!set.ok) return;
+    // Rooms 1..10 (csam) and 11 (spam): hs1 filters both.
+    expect(set.value.size).toBe(11);
+    const candidates = Array.from({ length: 11 }, (_, i) => listedRoom(i + 1));
+    for (const id of candidates) {
+      for (const guess of [
+        ljs4HashBytes(id),
+        hash("sha256", id, "buffer"),
+        hash("sha512", id, "buffer"),
+        hash("sha512", ljs4HashBytes(id), "buffer"),
+      ]) {
+        expect(set.value.has(guess)).toBe(false);
+      }
+      // With the key, the provider finds each of them: the check above can fail.
+      expect(set.value.has(providerOutput(oprf, fixture, "hs1", id))).toBe(true);
+    }
+  });
+
+  it("each client's set holds only the rooms its tags match, under its own key", async () => {
+    const guard = client("hs3", fixture.handle.apiUrl);
+    expect(await guard.lookup(room(listedRoom(11)), pseudo("@spam:example.org"))).toMatchObject({
+      kind: "listed",
+      listed: { reportId: "report-spam", tags: ["spam"] },
+    });
+    expect(await guard.lookup(room(listedRoom(1)), pseudo("@spam:example.org"))).toEqual({
+      kind: "clean",
+    });
+    const other = await fixture.request("/_matrix/loj/v2/listed_set/hs1.e1", {
+      headers: { authorization: `Bearer ${fixture.tokens.hs3}` },
+    });
+    expect(other.status).toBe(404);
+    expect(((await other.json()) as Answer).error?.errcode).toBe("M_NOT_FOUND");
+  });
+
+  it("serves the set with an ETag and answers 304 while it is unchanged, a new ETag after a list change", async () => {
+    const auth = { authorization: `Bearer ${fixture.tokens.hs1}` };
+    const keys = await fixture.request("/_matrix/loj/v2/keys", { headers: auth });
+    expect(await keys.json()).toEqual({ keys: [{ key_id: "hs1.e1", retires_at: null }] });
+    const first = await fixture.request("/_matrix/loj/v2/listed_set/hs1.e1", { headers: auth });
+    const etag = first.headers.get("etag")!;
+    expect(first.headers.get("content-type")).toBe("application/octet-stream");
+    expect(etag).toMatch(/^"[0-9a-f]{64}"$/);
+    const again = await fixture.request("/_matrix/loj/v2/listed_set/hs1.e1", {
+      headers: { ...auth, "if-none-match": etag },
+    });
+    expect(again.status).toBe(304);
+    expect((await again.arrayBuffer()).byteLength).toBe(0);
+
+    writeFileSync(join(fixture.dir, "list.json"), syntheticRdlist(12));
+    await fixture.handle.reload();
+    let changed: Response | undefined;
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const res = await fixture.request("/_matrix/loj/v2/listed_set/hs1.e1", {
+        headers: { ...auth, "if-none-match": etag },
+      });
+      if (res.status === 200) {
+        changed = res;
+        break;
+      }
+      await res.arrayBuffer();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(changed?.headers.get("etag")).not.toBe(etag);
+    const set = ListedSet.fromBytes(new Uint8Array(await changed!.arrayBuffer()));
+    expect(set.ok && set.value.size).toBe(13);
+  });
+
+  it("a room listed after the guard fetched its set is found at once: evaluations name the newer set", async () => {
+    const guard = client("hs1", fixture.handle.apiUrl);
+    const target = room(listedRoom(14));
+    expect(await guard.lookup(target, pseudo("@early:example.org"))).toEqual({ kind: "clean" });
+    const fetched = guard.sets.counts.fetched;
+    writeFileSync(join(fixture.dir, "list.json"), syntheticRdlist(14));
+    await fixture.handle.reload();
+    // The guard's refresh interval is a minute; the answer's set version triggers the fetch.
+    let result = await guard.lookup(target, pseudo("@late-0:example.org"));
+    for (let i = 1; result.kind === "clean" && i < 200; i++) {
+      await new Promise((r) => setTimeout(r, 50)); // the provider rebuilds in the background
+      result = await guard.lookup(target, pseudo(`@late-${i}:example.org`));
+    }
+    expect(result).toMatchObject({ kind: "listed", listed: { reportId: "report-14" } });
+    expect(guard.sets.counts.fetched).toBe(fetched + 1);
+  });
+
+  it("refuses bad input with LJS-4 errors: bad elements, unknown keys, missing tokens, no scope", async () => {
+    const token = fixture.tokens.hs1!;
+    const user = ljs4Hash("@edge:example.org");
+    const element = Buffer.alloc(32, 0).toString("base64url"); // the identity
+    const notCanonical = Buffer.alloc(32, 0xff).toString("base64url");
+    for (const blinded of [element, notCanonical]) {
+      const res = await post(fixture, token, "/_matrix/loj/v2/evaluate", {
+        key_id: "hs1.e1",
+        blinded_element: blinded,
+        user_id_hash: user,
+      });
+      expect(res).toMatchObject({ status: 400, body: { error: { errcode: "M_BAD_JSON" } } });
+    }
+    const short = await post(fixture, token, "/_matrix/loj/v2/evaluate", {
+      key_id: "hs1.e1",
+      blinded_element: "abc",
+      user_id_hash: user,
+    });
+    expect(short).toMatchObject({ status: 400, body: { error: { errcode: "M_BAD_JSON" } } });
+    const valid = oprf.blind(Buffer.alloc(32, 7)).blindedElement;
+    const unknownKey = await post(fixture, token, "/_matrix/loj/v2/evaluate", {
+      key_id: "hs1.e0",
+      blinded_element: Buffer.from(valid).toString("base64url"),
+      user_id_hash: user,
+    });
+    expect(unknownKey).toMatchObject({ status: 404, body: { error: { errcode: "M_NOT_FOUND" } } });
+    const noToken = await fixture.request("/_matrix/loj/v2/keys");
+    expect(noToken.status).toBe(401);
+    expect(((await noToken.json()) as Answer).error?.errcode).toBe("M_MISSING_TOKEN");
+    const noScope = await post(fixture, token, "/_matrix/loj/v2/evaluate_batch", {
+      key_id: "hs1.e1",
+      blinded_elements: [Buffer.from(valid).toString("base64url")],
+    });
+    expect(noScope).toMatchObject({ status: 403, body: { error: { errcode: "M_FORBIDDEN" } } });
+    const notJson = await fixture.request("/_matrix/loj/v2/report", {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: "{",
+    });
+    expect(notJson.status).toBe(400);
+    expect(((await notJson.json()) as Answer).error?.errcode).toBe("M_NOT_JSON");
+  });
+
+  it("freezes after 3 hits through reports, then refuses evaluations and reports of the frozen pseudonym", async () => {
+    const guard = client("hs1", fixture.handle.apiUrl);
+    const user = pseudo("@thrice:example.org");
+    const results = [];
+    for (const n of [4, 5, 6]) results.push(await guard.lookup(room(listedRoom(n)), user));
+    expect(results.map((r) => r.kind === "listed" && r.frozeNow)).toEqual([false, false, true]);
+    expect(await guard.lookup(room(cleanRoom(1)), user)).toEqual({ kind: "frozen" });
+    const y = providerOutput(oprf, fixture, "hs1", listedRoom(7)).subarray(0, 32);
+    const report = await post(fixture, fixture.tokens.hs1!, "/_matrix/loj/v2/report", {
+      key_id: "hs1.e1",
+      output: Buffer.from(y).toString("base64url"),
+      user_id_hash: user,
+    });
+    expect(report).toMatchObject({
+      status: 403,
+      body: { error: { errcode: "LOJ_ACCOUNT_FROZEN" } },
+    });
+  });
+});
+
+describe("private lookup quotas and key rotation", () => {
+  let fixture: LookupFixture;
+  let oprf: RistrettoOprf;
+  const retiresAt = new Date(Date.now() + 3_600_000).toISOString();
+  beforeAll(async () => {
+    oprf = await createOprf();
+    fixture = await startLookupFixture({
+      clients: [{ name: "hs1", scopes: ["directory"] }],
+      privateLookup: true,
+      lookup: {
+        rate_limits: { user: { requests: 3, per: "1h" }, directory: { requests: 5, per: "1h" } },
+        private_lookup: {
+          key_seed_file: "./oprf-seed",
+          epoch: "e2",
+          previous_epoch: { epoch: "e1", retires_at: retiresAt },
+        },
+      },
+    });
+  });
+  afterAll(() => fixture.stop());
+
+  it("a client past its quota learns nothing more: 429 and no evaluated element", async () => {
+    const guard = new PrivateLookupClient({
+      baseUrl: fixture.handle.apiUrl,
+      token: fixture.tokens.hs1!,
+      timeoutMs: 10_000,
+      setRefreshMs: 60_000,
+    });
+    try {
+      const user = pseudo("@greedy:example.org");
+      for (let n = 1; n <= 3; n++) {
+        expect(await guard.lookup(room(cleanRoom(n)), user)).toEqual({ kind: "clean" });
+      }
+      // A listed room past the quota: no answer that could tell it from a clean one.
+      expect(await guard.lookup(room(listedRoom(1)), user)).toMatchObject({ kind: "rate_limited" });
+      const blinded = oprf.blind(oprfInputFromLjs4Hash(ljs4Hash(listedRoom(1)))).blindedElement;
+      const raw = await post(fixture, fixture.tokens.hs1!, "/_matrix/loj/v2/evaluate", {
+        key_id: "hs1.e2",
+        blinded_element: Buffer.from(blinded).toString("base64url"),
+        user_id_hash: user,
+      });
+      expect(raw.status).toBe(429);
+      expect(raw.body?.evaluated_element).toBeUndefined();
+      expect(raw.body?.error?.errcode).toBe("M_LIMIT_EXCEEDED");
+
+      // Batches: every element counts against the directory quota, all or nothing.
+      const rooms = Array.from({ length: 4 }, (_, i) => room(cleanRoom(20 + i)));
+      expect((await guard.check(rooms)).kind).toBe("checked");
+      const over = await guard.check(rooms);
+      expect(over.kind).toBe("rate_limited");
+    } finally {
+      guard.close();
+    }
+  });
+
+  it("serves the old and the new key during a rotation's overlap, newest first", async () => {
+    const auth = { authorization: `Bearer ${fixture.tokens.hs1}` };
+    const keys = await (await fixture.request("/_matrix/loj/v2/keys", { headers: auth })).json();
+    expect(keys).toEqual({
+      keys: [
+        { key_id: "hs1.e2", retires_at: null },
+        { key_id: "hs1.e1", retires_at: Date.parse(retiresAt) },
+      ],
+    });
+    const sets = await Promise.all(
+      ["hs1.e2", "hs1.e1"].map(async (id) => {
+        const res = await fixture.request(`/_matrix/loj/v2/listed_set/${id}`, { headers: auth });
+        expect(res.status).toBe(200);
+        return { etag: res.headers.get("etag"), bytes: await res.arrayBuffer() };
+      }),
+    );
+    expect(sets[0]!.etag).not.toBe(sets[1]!.etag);
+    const old = ListedSet.fromBytes(new Uint8Array(sets[1]!.bytes));
+    expect(old.ok && old.value.keyId).toBe("hs1.e1");
+  });
+});
