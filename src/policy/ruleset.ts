@@ -109,6 +109,20 @@ export class PolicyRuleset {
     }
   }
 
+  /**
+   * Applies a redaction of `eventId` in `policyRoom`: the rule that event set leaves (a
+   * redacted policy event keeps no content keys). Other events are not ours to track.
+   */
+  redact(policyRoom: RoomId, eventId: string): boolean {
+    const prefix = JSON.stringify([policyRoom]).slice(0, -1) + ",";
+    for (const [key, slot] of this.slots)
+      if ("rule" in slot && slot.rule.eventId === eventId && key.startsWith(prefix)) {
+        this.slots.delete(key);
+        return true;
+      }
+    return false;
+  }
+
   /** Forgets every rule of one policy room (e.g. when it is no longer followed). */
   dropRoom(policyRoom: RoomId): void {
     const prefix = JSON.stringify([policyRoom]).slice(0, -1) + ",";
