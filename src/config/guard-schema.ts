@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { directorySchema, termsSchema } from "./directory-schema.js";
 import { duration, listenAddress, translations } from "./fields.js";
+import { guardPolicyRoomsSchema } from "./policy-room-schema.js";
 
 const failMode = (description: string, fallback: "open" | "closed" = "open") =>
   z.enum(["open", "closed"]).default(fallback).describe(description);
@@ -65,6 +66,7 @@ export const guardSchema = z
         ),
       })
       .describe("The lookup service the guard asks."),
+    policy_rooms: guardPolicyRoomsSchema.optional(),
     fail_mode: z
       .strictObject({
         user_may_join_room: failMode(

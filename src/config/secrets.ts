@@ -44,7 +44,11 @@ export function lookupSecretFiles(config: Config): string[] {
   const lookup = config.lookup;
   return present([
     lookup.operations_token_file,
-    ...lookup.sources.flatMap((s) => [s.bearer_token_file, s.encryption_key_file]),
+    ...lookup.sources.flatMap((s) => [
+      s.bearer_token_file,
+      s.encryption_key_file,
+      s.policy_room?.access_token_file,
+    ]),
   ]);
 }
 
@@ -58,6 +62,7 @@ export function guardSecretFiles(guard: GuardConfig): string[] {
     guard.lookup.api_token_file,
     guard.alerts?.access_token_file,
     guard.text_check_key_file,
+    guard.policy_rooms?.access_token_file,
   ]);
 }
 

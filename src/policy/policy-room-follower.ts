@@ -93,6 +93,9 @@ export class PolicyRoomFollower {
   private readonly listeners: ((change: PolicyChange) => void)[] = [];
   private stopper: AbortController | undefined;
   private running: Promise<void> | undefined;
+  private firstReadDone: () => void = () => undefined;
+  /** Settles when every room has been tried once after `start` (read or degraded). */
+  readonly firstRead = new Promise<void>((resolve) => (this.firstReadDone = resolve));
 
   constructor(private readonly options: FollowerOptions) {
     this.rooms = [...new Set(options.rooms)].map((r) => new FollowedRoom(r));
@@ -111,7 +114,13 @@ export class PolicyRoomFollower {
   /** Reads every room's state once (no sync): for `redlight policy status`. */
   async followOnce(): Promise<FollowerStatus> {
     await this.maintain(true);
+    this.firstReadDone();
     return this.status();
+  }
+
+  /** Whether `start` was called. */
+  get started(): boolean {
+    return this.running !== undefined;
   }
 
   /** Starts following in the background; `stop` ends it. */
@@ -200,16 +209,22 @@ export class PolicyRoomFollower {
       // A position first, then each room's whole state: events after the position come by
       // sync, and applying one the state already held changes nothing.
       const first = await port.sync({ filter: POSITION_ONLY_FILTER, timeoutMs: 0, signal });
-      if (!first.ok) return { failed: describePortError(first.error) };
+      if (!first.ok) {
+        // Nothing can be read while the homeserver fails: the first read is over.
+        this.firstReadDone();
+        return { failed: describePortError(first.error) };
+      }
       this.since = first.value.next_batch;
       for (const r of this.rooms) r.needsState = true;
     }
     await this.maintain(false);
+    this.firstReadDone();
     const ids = this.rooms.flatMap((r) => (r.roomId === undefined ? [] : [r.roomId]));
     const answer = await port.sync({
       filter: policySyncFilter(ids),
       since: this.since,
-      timeoutMs: this.longPollMs,
+      // After a failure, ask without waiting: recovery shows at once, not after a long-poll.
+      timeoutMs: this.degraded === undefined ? this.longPollMs : 0,
       signal,
     });
     if (!answer.ok) return { failed: describePortError(answer.error) };

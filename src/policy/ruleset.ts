@@ -26,8 +26,14 @@ import {
 /** Tags given to rooms by recommendation, e.g. `{ takedown: ["csam"], ban: ["abuse"] }`. */
 export const recommendationTagsSchema = z
   .object({
-    ban: z.array(z.string().min(1).max(64)).optional(),
-    takedown: z.array(z.string().min(1).max(64)).optional(),
+    ban: z
+      .array(z.string().min(1).max(64))
+      .optional()
+      .describe("Tags of rooms under `m.ban` (or `org.matrix.mjolnir.ban`) rules."),
+    takedown: z
+      .array(z.string().min(1).max(64))
+      .optional()
+      .describe("Tags of rooms under `m.takedown` (MSC4204) rules."),
   })
   .strict();
 export type RecommendationTags = z.output<typeof recommendationTagsSchema>;

@@ -15,6 +15,7 @@ import { createHttpServer } from "../../http/fastify.js";
 import { listenOn } from "../../http/listen.js";
 import { ListHolder } from "../../list/list-holder.js";
 import { listSource } from "../../list/sources.js";
+import type { PolicyRoomListSource } from "../../list/policy-room-source.js";
 import { backgroundRunner } from "../../observability/background.js";
 import type { Logger } from "../../observability/logger.js";
 import { openStorage } from "../../storage/open.js";
@@ -23,6 +24,7 @@ import { ClientRegistry } from "./client-registry.js";
 import { FreezeCache } from "./freeze-cache.js";
 import { LookupService } from "./lookup-service.js";
 import { createLookupMetrics } from "./metrics.js";
+import { registerPolicyMetrics } from "./policy-metrics.js";
 import {
   ljs4ErrorBody,
   registerLookupRoutes,
@@ -63,25 +65,30 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
   const readyWarnings = warnings.length === 0 ? [] : [looseSecretWarning(warnings.length)];
   const storage = await openStorage(config.database, { checkpointInBackground: true });
 
-  const list = new ListHolder(
-    cfg.sources.map((s) => listSource(s, durationMs(s.refresh))),
-    {
-      loaded: (source, stats) => {
-        metrics.listReloads.inc({ result: "loaded" });
-        logger.info({ source, ...stats }, "list source loaded");
-      },
-      unchanged: () => metrics.listReloads.inc({ result: "unchanged" }),
-      failed: (source, reason) => {
-        metrics.listReloads.inc({ result: "failed" });
-        metrics.listReloadFailures.inc();
-        logger.error({ source, reason }, "list source failed; keeping its last good copy");
-      },
-      swapped: (entries, bytes) => {
-        metrics.listEntries.set(entries);
-        metrics.listBytes.set(bytes);
-      },
-    },
+  const sources = cfg.sources.map((s) =>
+    listSource(s, durationMs(s.refresh), logger.child({ component: "policy rooms" })),
   );
+  registerPolicyMetrics(
+    metrics.registry,
+    sources.flatMap((s) => ("follower" in s ? [(s as PolicyRoomListSource).follower] : [])),
+    now,
+  );
+  const list = new ListHolder(sources, {
+    loaded: (source, stats) => {
+      metrics.listReloads.inc({ result: "loaded" });
+      logger.info({ source, ...stats }, "list source loaded");
+    },
+    unchanged: () => metrics.listReloads.inc({ result: "unchanged" }),
+    failed: (source, reason) => {
+      metrics.listReloads.inc({ result: "failed" });
+      metrics.listReloadFailures.inc();
+      logger.error({ source, reason }, "list source failed; keeping its last good copy");
+    },
+    swapped: (entries, bytes) => {
+      metrics.listEntries.set(entries);
+      metrics.listBytes.set(bytes);
+    },
+  });
   const clients = new ClientRegistry(cfg.filtered_tags);
   const freezes = new FreezeCache(now);
   const quota = (q: { requests: number; per: string }) => ({
@@ -149,7 +156,7 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
   registerLookupRoutes(api, service, metrics, {
     listReady: () => list.ready,
     databaseHealthy: () => sync.databaseHealthy,
-    warnings: () => readyWarnings,
+    warnings: () => [...readyWarnings, ...list.warnings()],
   });
   const reload = async () => {
     await list.reloadAll();
@@ -182,7 +189,7 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
     reload,
     async stop() {
       clearInterval(syncTimer);
-      list.stop();
+      await list.stop();
       await Promise.all([api.close(), ops.close()]); // close() waits for in-flight requests
       await sync.syncOnce(); // share the last quota counts
       await storage.close();
