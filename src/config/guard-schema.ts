@@ -65,7 +65,10 @@ export const guardSchema = z
           "The guard's own deadline for a lookup (Synapse would wait 60 s); then the fail mode applies.",
         ),
       })
-      .describe("The lookup service the guard asks."),
+      .optional()
+      .describe(
+        "The lookup service the guard asks. May be left out when `policy_rooms` is set: then only policy rules refuse joins and invites.",
+      ),
     policy_rooms: guardPolicyRoomsSchema.optional(),
     fail_mode: z
       .strictObject({
@@ -248,6 +251,10 @@ export const guardSchema = z
       path: ["terms"],
     },
   )
+  .refine((g) => g.lookup !== undefined || g.policy_rooms !== undefined, {
+    message: "the guard needs `lookup`, `policy_rooms`, or both",
+    path: ["lookup"],
+  })
   .describe(
     "The guard: Synapse join, invite and publish gate and room directory guard (docs/guard.md). Absent: no guard.",
   );

@@ -81,7 +81,9 @@ function resolveGuardPaths(guard: GuardConfig, baseDir: string): GuardConfig {
     ...(guard.operations_token_file === undefined
       ? {}
       : { operations_token_file: at(guard.operations_token_file) }),
-    lookup: { ...guard.lookup, api_token_file: at(guard.lookup.api_token_file) },
+    ...(guard.lookup === undefined
+      ? {}
+      : { lookup: { ...guard.lookup, api_token_file: at(guard.lookup.api_token_file) } }),
     ...(guard.policy_rooms === undefined
       ? {}
       : {

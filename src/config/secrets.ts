@@ -59,7 +59,7 @@ export function guardSecretFiles(guard: GuardConfig): string[] {
     guard.pseudonym_secret_file,
     guard.admin_token_file,
     guard.operations_token_file,
-    guard.lookup.api_token_file,
+    guard.lookup?.api_token_file,
     guard.alerts?.access_token_file,
     guard.text_check_key_file,
     guard.policy_rooms?.access_token_file,

@@ -50,6 +50,7 @@ import { PublishGate } from "./gates/publish-gate.js";
 import { UNKNOWN_MEMBERSHIP, type Membership, type RoomTextSource } from "./gates/room-facts.js";
 import { CleanVerdictCache } from "./gates/verdict-cache.js";
 import { StandardLookupClient, type LookupClient } from "./lookup/lookup-client.js";
+import { NoLookupService } from "./lookup/no-lookup-client.js";
 import { LookupMonitor } from "./lookup/lookup-monitor.js";
 import { createGuardMetrics, type GuardMetrics } from "./metrics/guard-metrics.js";
 import { Unfreezer } from "./operations/unfreeze.js";
@@ -66,6 +67,8 @@ import { matrixCaller, type MatrixCall } from "./synapse/matrix-http.js";
 import { AdminApiFacts } from "./synapse/membership.js";
 import { SynapseAdmin } from "./synapse/synapse-admin.js";
 import { termList, termMatcherOf } from "./term-lists.js";
+import { composePolicyRooms } from "./policy-rooms.js";
+import type { PolicyRoomFollower } from "../../policy/policy-room-follower.js";
 
 /** Callback bodies are small; a federated invite with its stripped state stays far below. */
 export const GUARD_BODY_LIMIT = 256 * 1024;
@@ -92,6 +95,8 @@ export interface GuardPorts {
   readonly roomFacts?: Membership & RoomTextSource;
   /** Where alerts go (default: the alert room, or the log without `guard.alerts`). */
   readonly alerts?: AlertSink;
+  /** The policy room follower (default: one over `guard.policy_rooms`, when set). */
+  readonly policyFollower?: PolicyRoomFollower;
 }
 
 /** The guard's object graph: its HTTP apps (not yet listening) and what runs beside them. */
@@ -159,13 +164,15 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     onSuspension: (result) => metrics.suspensions.inc({ action: "suspend", result }),
   });
 
-  const lookupClient =
+  const lookupClient: LookupClient =
     ports.lookup ??
-    new StandardLookupClient({
-      baseUrl: guard.lookup.url,
-      token: readSecret(guard.lookup.api_token_file),
-      timeoutMs: durationMs(guard.lookup.timeout),
-    });
+    (guard.lookup === undefined
+      ? new NoLookupService()
+      : new StandardLookupClient({
+          baseUrl: guard.lookup.url,
+          token: readSecret(guard.lookup.api_token_file),
+          timeoutMs: durationMs(guard.lookup.timeout),
+        }));
   let checkUnsupportedWarned = false;
   const lookup = new LookupMonitor(lookupClient, {
     now,
@@ -204,7 +211,17 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
           maxWaitMs: DIRECTORY_TEXT_MAX_WAIT_MS,
           onThreadFailure: (reason) => logger.error({ reason }, "a text matcher thread failed"),
         });
+  const policyRooms = composePolicyRooms(guard, {
+    readSecret,
+    logger,
+    admin: adminCall,
+    alertCall: alertRoom.call,
+    alerts: alertRoom.sink,
+    now,
+    ...(ports.policyFollower === undefined ? {} : { follower: ports.policyFollower }),
+  });
   const service = new GuardService({
+    ...(policyRooms === undefined ? {} : { policy: policyRooms.gate }),
     join: new JoinGate({
       lookup,
       frozen,
@@ -264,7 +281,9 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
   });
   registerCallbackRoutes(api, service, readSecret(guard.antispam_secret_file), () => ({
     lookup_reachable: !lookup.degraded,
-    ...(readyWarnings.length === 0 ? {} : { warnings: readyWarnings }),
+    ...(readyWarnings.length + (policyRooms?.warnings().length ?? 0) === 0
+      ? {}
+      : { warnings: [...readyWarnings, ...(policyRooms?.warnings() ?? [])] }),
   }));
   const redirector = searchRedirector(guard, directoryTexts);
   if (guard.text_check_key_file !== undefined) {
@@ -313,6 +332,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
       ];
       for (const timer of timers) timer.unref();
       commands?.start();
+      policyRooms?.start();
       if (admin === undefined) {
         logger.warn(
           "no guard.admin_token_file: re-joins and profile changes cannot be told from new joins and count as attempts",
@@ -322,7 +342,13 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     alertsIdle: () => alertRoom.idle(),
     async stop() {
       for (const timer of timers) clearInterval(timer);
-      await Promise.all([api.close(), operations.close(), directory?.stop(), commands?.stop()]);
+      await Promise.all([
+        api.close(),
+        operations.close(),
+        directory?.stop(),
+        commands?.stop(),
+        policyRooms?.stop(),
+      ]);
       reactions.flushInviteSummary(summaryMs);
       await alertRoom.stop();
       lookupClient.close?.();
