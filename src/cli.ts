@@ -16,6 +16,7 @@ import {
 } from "./cli/guard.js";
 import { listFreezes, unfreeze } from "./cli/freezes.js";
 import * as list from "./cli/list.js";
+import * as policy from "./cli/policy.js";
 import { serveLookup } from "./cli/serve.js";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -105,6 +106,14 @@ function program(): Command {
     .description("ask the running lookup service to reload")
     .addOption(configOption())
     .action(list.reload);
+
+  cli
+    .command("policy")
+    .description("policy rooms (MSC2313) the config follows")
+    .command("status")
+    .description("read each followed policy room once; print counts, skips and read times")
+    .addOption(configOption())
+    .action(policy.status);
 
   // `redlight guard` runs the guard; its subcommands act on accounts and print config.
   const guard = cli
