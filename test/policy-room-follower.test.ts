@@ -112,6 +112,20 @@ describe("PolicyRoomFollower", () => {
     expect(changes.some((c) => c.rules.room.ban < 0 || c.rules.room.takedown < 0)).toBe(true);
   });
 
+  it("follows a rule replaced by one naming another room (the counts stay the same)", async () => {
+    const { hs, follower, changes } = await world();
+    follower.start();
+    await until(() => listed(follower).has(ljs4(ROOM_1)), "the first rule");
+    const told = changes.length;
+    hs.sendState(POLICY, "m.policy.rule.room", "r1", { entity: ROOM_2, recommendation: "m.ban" });
+    // Listeners (the list source) must hear of it, or the list is not rebuilt.
+    await until(() => changes.length > told, "a change told");
+    await until(
+      () => listed(follower).has(ljs4(ROOM_2)) && !listed(follower).has(ljs4(ROOM_1)),
+      "the replacement",
+    );
+  });
+
   it("skips and counts a glob room rule; the status names no entity", async () => {
     const { hs, follower } = await world();
     hs.sendState(POLICY, "m.policy.rule.room", "glob", {

@@ -267,7 +267,7 @@ export class PolicyRoomFollower {
     if (change !== undefined) this.emit(change);
   }
 
-  /** Applies one room's state and timeline; returns the net change, if any. */
+  /** Applies one room's state and timeline; the net change when any rule was touched. */
   private applyJoined(
     room: FollowedRoom,
     joined: SyncJoinedRoom,
@@ -284,6 +284,7 @@ export class PolicyRoomFollower {
     const before = room.ruleset.counts();
     let newest = 0;
     let aliasesNamed = false;
+    let touched = false;
     for (const event of events) {
       if (typeof event !== "object" || event === null) continue;
       const e = event as {
@@ -297,16 +298,18 @@ export class PolicyRoomFollower {
         // Room versions up to 10 put `redacts` at the top; version 11 in the content.
         const content = e.content as { redacts?: unknown } | undefined;
         const target = typeof e.redacts === "string" ? e.redacts : content?.redacts;
-        if (typeof target === "string") room.ruleset.redact(roomId, target);
+        if (typeof target === "string") touched = room.ruleset.redact(roomId, target) || touched;
         continue;
       }
       const outcome = room.ruleset.apply(roomId, event);
+      // A replaced rule leaves the counts as they were, but may name another entity.
+      if (outcome !== "ignored" && outcome !== "malformed") touched = true;
       if (outcome === "added" || outcome === "replaced") aliasesNamed ||= namesAlias(event);
     }
     if (newest > 0) room.lagMs = Math.max(0, now - newest);
     if (aliasesNamed) this.nextAliasRefresh = 0;
     const change = diffCounts(before, room.ruleset.counts());
-    return isEmptyChange(change) ? undefined : change;
+    return touched || !isEmptyChange(change) ? change : undefined;
   }
 
   /**
@@ -395,7 +398,8 @@ export class PolicyRoomFollower {
         { room: room.configured, rules: countRules(ruleset) },
         "policy rooms: room state read",
       );
-      if (!isEmptyChange(delta)) change = change === undefined ? delta : addChanges(change, delta);
+      // Counted even when the counts stay: rules may name other rooms than before.
+      change = change === undefined ? delta : addChanges(change, delta);
     }
     if (refreshAliases && (await this.resolveRuleAliases()))
       change ??= diffCounts(emptyCounts(), emptyCounts());
