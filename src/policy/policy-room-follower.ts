@@ -131,10 +131,19 @@ export class PolicyRoomFollower {
     this.running = this.loop(stopper.signal);
   }
 
-  /** Stops following; resolves when the loop has ended. */
+  /**
+   * Stops following; resolves when the loop has ended, or after 5 s: a state read under
+   * way is not aborted (it ends by its own deadline, and the loop then sees the stop), so
+   * a hanging homeserver never holds up a shutdown.
+   */
   async stop(): Promise<void> {
     this.stopper?.abort();
-    await this.running;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.running,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000))),
+    ]);
+    clearTimeout(timer);
     this.running = undefined;
   }
 
