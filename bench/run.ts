@@ -7,7 +7,7 @@
  *   --quick            shorter runs, one round: a smoke test of the numbers
  *   --only a,b         only scenarios whose id starts with one of these (lookup, batch, list,
  *                      reload, guard, synapse-join, directory, term, directory-attack,
- *                      knock, reports, decisions-log, sweep, private-lookup); results
+ *                      knock, reports, decisions-log, sweep, private-lookup, policy-room); results
  *                      are written, the docs left alone
  *   --profile          run service processes with --cpu-prof (profiles kept in the work dir;
  *                      summarise with bench/profile-summary.ts)
@@ -42,6 +42,7 @@ import { reportsScenario } from "./scenarios/reports.js";
 import { sweepScenario } from "./scenarios/sweep.js";
 import { termsScenario } from "./scenarios/terms.js";
 import { privateLookupScenario } from "./scenarios/private-lookup.js";
+import { policyRoomScenario } from "./scenarios/policy-room.js";
 
 interface Scenario {
   readonly id: string;
@@ -65,6 +66,7 @@ const SCENARIOS: readonly Scenario[] = [
   { id: "synapse-join", title: "3b. guard on a real Synapse join", run: synapseJoinScenario },
   { id: "directory-proxy", title: "4. directory proxy overhead", run: directoryScenario },
   { id: "term-matching", title: "5. term matching", run: termsScenario },
+  { id: "policy-room", title: "policy room ingest", run: policyRoomScenario },
   {
     id: "directory-attack",
     title: "6. directory attack vs. join callbacks",

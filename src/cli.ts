@@ -18,6 +18,7 @@ import {
 import { listFreezes, unfreeze } from "./cli/freezes.js";
 import * as list from "./cli/list.js";
 import { acceptReport, listReports, rejectReport, showReport } from "./cli/reports.js";
+import * as policy from "./cli/policy.js";
 import { serveLookup } from "./cli/serve.js";
 import { transparency } from "./cli/transparency.js";
 
@@ -147,6 +148,14 @@ function program(): Command {
       "guard (decisions log) or lookup (audit trail); default: guard when configured",
     )
     .action(transparency);
+
+  cli
+    .command("policy")
+    .description("policy rooms (MSC2313) the config follows")
+    .command("status")
+    .description("read each followed policy room once; print counts, skips and read times")
+    .addOption(configOption())
+    .action(policy.status);
 
   // `redlight guard` runs the guard; its subcommands act on accounts and print config.
   const guard = cli

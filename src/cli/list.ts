@@ -43,6 +43,7 @@ export async function check(options: { config?: string }): Promise<void> {
   for (const sourceConfig of config.lookup.sources) {
     const source = listSource(sourceConfig, durationMs(sourceConfig.refresh));
     const outcome = await source.fetch();
+    await source.stop?.();
     if (!outcome.ok) {
       failed++;
       say(`${source.label}: FAILED: ${outcome.error}`);

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { clientProxySchema } from "./client-proxy-schema.js";
 import { directorySchema, termsSchema } from "./directory-schema.js";
 import { duration, listenAddress, translations } from "./fields.js";
+import { guardPolicyRoomsSchema } from "./policy-room-schema.js";
 
 const failMode = (description: string, fallback: "open" | "closed" = "open") =>
   z.enum(["open", "closed"]).default(fallback).describe(description);
@@ -81,7 +82,11 @@ export const guardSchema = z
           ),
         set_refresh: duration("1m", "With `v2`: how often the listed set's ETag is checked."),
       })
-      .describe("The lookup service the guard asks."),
+      .optional()
+      .describe(
+        "The lookup service the guard asks. May be left out when `policy_rooms` is set: then only policy rules refuse joins and invites.",
+      ),
+    policy_rooms: guardPolicyRoomsSchema.optional(),
     fail_mode: z
       .strictObject({
         user_may_join_room: failMode(
@@ -325,6 +330,10 @@ export const guardSchema = z
       path: ["terms"],
     },
   )
+  .refine((g) => g.lookup !== undefined || g.policy_rooms !== undefined, {
+    message: "the guard needs `lookup`, `policy_rooms`, or both",
+    path: ["lookup"],
+  })
   .describe(
     "The guard: Synapse join, invite and publish gate and room directory guard (docs/guard.md). Absent: no guard.",
   );

@@ -54,6 +54,14 @@ function resolvePaths(config: Config, baseDir: string): Config {
         ...optional("file", s.file),
         ...optional("bearer_token_file", s.bearer_token_file),
         ...optional("encryption_key_file", s.encryption_key_file),
+        ...(s.policy_room === undefined
+          ? {}
+          : {
+              policy_room: {
+                ...s.policy_room,
+                access_token_file: at(s.policy_room.access_token_file),
+              },
+            }),
       })),
       ...(config.lookup.private_lookup === undefined
         ? {}
@@ -84,7 +92,17 @@ function resolveGuardPaths(guard: GuardConfig, baseDir: string): GuardConfig {
     ...(guard.operations_token_file === undefined
       ? {}
       : { operations_token_file: at(guard.operations_token_file) }),
-    lookup: { ...guard.lookup, api_token_file: at(guard.lookup.api_token_file) },
+    ...(guard.lookup === undefined
+      ? {}
+      : { lookup: { ...guard.lookup, api_token_file: at(guard.lookup.api_token_file) } }),
+    ...(guard.policy_rooms === undefined
+      ? {}
+      : {
+          policy_rooms: {
+            ...guard.policy_rooms,
+            access_token_file: at(guard.policy_rooms.access_token_file),
+          },
+        }),
     terms: guard.terms.map((list) => ({
       ...list,
       file: at(list.file),

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { duration, listenAddress } from "./fields.js";
 import { guardSchema } from "./guard-schema.js";
 import { privateLookupSchema } from "./private-lookup-schema.js";
+import { policyRoomSourceSchema } from "./policy-room-schema.js";
 
 export { durationMs } from "./fields.js";
 
@@ -39,10 +40,11 @@ const sourceSchema = z
       .string()
       .optional()
       .describe("Key file: the list is encrypted at rest (see `redlight list encrypt`)."),
+    policy_room: policyRoomSourceSchema.optional(),
     refresh: duration("5m", "How often to reload this source."),
   })
-  .refine((s) => (s.file === undefined) !== (s.url === undefined), {
-    message: "a source needs exactly one of `file` or `url`",
+  .refine((s) => [s.file, s.url, s.policy_room].filter((x) => x !== undefined).length === 1, {
+    message: "a source needs exactly one of `file`, `url` or `policy_room`",
   });
 
 const lookupSchema = z

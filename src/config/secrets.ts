@@ -45,7 +45,11 @@ export function lookupSecretFiles(config: Config): string[] {
   return present([
     lookup.operations_token_file,
     lookup.private_lookup?.key_seed_file,
-    ...lookup.sources.flatMap((s) => [s.bearer_token_file, s.encryption_key_file]),
+    ...lookup.sources.flatMap((s) => [
+      s.bearer_token_file,
+      s.encryption_key_file,
+      s.policy_room?.access_token_file,
+    ]),
     lookup.reports?.encryption_key_file,
   ]);
 }
@@ -57,9 +61,10 @@ export function guardSecretFiles(guard: GuardConfig): string[] {
     guard.pseudonym_secret_file,
     guard.admin_token_file,
     guard.operations_token_file,
-    guard.lookup.api_token_file,
+    guard.lookup?.api_token_file,
     guard.alerts?.access_token_file,
     guard.text_check_key_file,
+    guard.policy_rooms?.access_token_file,
   ]);
 }
 

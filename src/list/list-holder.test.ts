@@ -102,7 +102,7 @@ describe("ListHolder", () => {
     const reloads: Promise<unknown>[] = [];
     holder.startTimers((_name, fn) => reloads.push(fn()));
     await new Promise((r) => setTimeout(r, 120));
-    holder.stop();
+    await holder.stop();
     await Promise.all(reloads);
     expect(reloads.length).toBeGreaterThan(2);
     expect(holder.list.size).toBe(2000 + generation + 10);
@@ -132,7 +132,7 @@ describe("ListHolder", () => {
     await Promise.all(reloads);
     // Once it is done, the next tick fetches again.
     while (fetches < 2) await new Promise((r) => setTimeout(r, 5));
-    holder.stop();
+    await holder.stop();
     release();
     await Promise.all(reloads);
     expect(reloads.length).toBeGreaterThanOrEqual(2);

@@ -26,6 +26,8 @@ export class ListHolder {
   private timers: NodeJS.Timeout[] = [];
   /** Sources whose fetch (read, decrypt, decode in a worker) is under way. */
   private readonly fetching = new Set<number>();
+  /** Sources that changed during their fetch: fetched again right after. */
+  private readonly changedMeanwhile = new Set<number>();
 
   constructor(
     private readonly sources: readonly ListSource[],
@@ -64,17 +66,32 @@ export class ListHolder {
         runInBackground(`reload ${source.label}`, () => this.reload([i]));
       }, source.refreshMs).unref(),
     );
+    // Sources that change by themselves (policy rooms) are rebuilt on each change; one
+    // change during a fetch makes one more fetch, never a pile.
+    this.sources.forEach((source, i) =>
+      source.watch?.(() => {
+        if (this.fetching.has(i)) this.changedMeanwhile.add(i);
+        else runInBackground(`reload ${source.label}`, () => this.reload([i]));
+      }),
+    );
   }
 
-  /** Stops the timers. */
-  stop(): void {
+  /** Problems of sources that still serve (for `/ready`). */
+  warnings(): string[] {
+    return this.sources.flatMap((s) => s.warnings?.() ?? []);
+  }
+
+  /** Stops the timers and the sources' own background work. */
+  async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    await Promise.all(this.sources.map((s) => s.stop?.() ?? Promise.resolve()));
   }
 
   private async reload(indexes: readonly number[]): Promise<void> {
     let changed = false;
-    for (const i of indexes) {
+    for (let k = 0; k < indexes.length; k++) {
+      const i = indexes[k] as number;
       const source = this.sources[i] as ListSource;
       const started = performance.now();
       this.fetching.add(i);
@@ -82,6 +99,7 @@ export class ListHolder {
         .fetch()
         .catch((e: unknown) => ({ ok: false as const, error: `unexpected ${(e as Error).name}` }))
         .finally(() => this.fetching.delete(i));
+      if (this.changedMeanwhile.delete(i)) indexes = [...indexes, i];
       if (!outcome.ok) {
         this.events.failed(source.label, outcome.error);
         continue;

@@ -5,31 +5,29 @@
  */
 import { readFile } from "node:fs/promises";
 import { err, ok, type Result } from "../core/result.js";
-import type { SourceList } from "../core/source-list.js";
+import type { FetchOutcome, ListSource } from "./list-source.js";
 import type { SourceConfig } from "../config/schema.js";
 import { readSecretFile } from "../config/secrets.js";
 import { redactUrl } from "../observability/redact.js";
 import { parseListKey } from "./encryption.js";
 import { decodeOffThread } from "./off-thread.js";
+import type { FollowerLog } from "../policy/policy-room-follower.js";
+import { policyRoomSource } from "./policy-room-source.js";
 
-/** A fetched source: a new list, or "unchanged" when the server answered 304. */
-export type FetchOutcome =
-  | { readonly kind: "loaded"; readonly list: SourceList; readonly skipped: number }
-  | { readonly kind: "unchanged" };
+const SILENT: FollowerLog = { info: () => undefined, warn: () => undefined };
 
-/** One configured source of the list. */
-export interface ListSource {
-  /** A label safe to log (no credentials, no query string). */
-  readonly label: string;
-  readonly refreshMs: number;
-  fetch(): Promise<Result<FetchOutcome, string>>;
-}
+export type { FetchOutcome, ListSource } from "./list-source.js";
 
 const FETCH_TIMEOUT_MS = 30_000;
 const MAX_LIST_BYTES = 1024 * 1024 * 1024;
 
-/** Builds the source a config entry describes. */
-export function listSource(config: SourceConfig, refreshMs: number): ListSource {
+/** Builds the source a config entry describes; `log` hears a policy room follower. */
+export function listSource(
+  config: SourceConfig,
+  refreshMs: number,
+  log: FollowerLog = SILENT,
+): ListSource {
+  if (config.policy_room !== undefined) return policyRoomSource(config.policy_room, refreshMs, log);
   const key =
     config.encryption_key_file === undefined ? undefined : loadKey(config.encryption_key_file);
   if (config.file !== undefined) return fileSource(config.file, key, refreshMs);

@@ -233,7 +233,7 @@ function decodeEntity(kind: PolicyKind, entity: string): PolicyTarget | SkipReas
 }
 
 /** Parses `#localpart:server` (the spec's room alias grammar, loosely on the localpart). */
-function parseRoomAlias(input: string): RoomAlias | undefined {
+export function parseRoomAlias(input: string): RoomAlias | undefined {
   const colon = input.indexOf(":");
   if (colon < 2) return undefined;
   return parseServerName(input.slice(colon + 1)).ok ? (input as RoomAlias) : undefined;

@@ -43,6 +43,18 @@ describe("PolicyRuleset: state semantics", () => {
     expect(set.roomEntries(TAGS).rooms).toEqual([]);
   });
 
+  it("drops a rule when a redaction names its event, in that policy room only", () => {
+    const set = new PolicyRuleset();
+    const event = roomBan(ROOM_1);
+    set.apply(POLICY_A, event);
+    set.apply(POLICY_B, event);
+    expect(set.redact(POLICY_A, "$synthetic-unknown")).toBe(false);
+    expect(set.redact(POLICY_A, event.event_id)).toBe(true);
+    expect(set.counts().rules.room.ban).toBe(1); // POLICY_B's copy stands
+    expect(set.redact(POLICY_B, event.event_id)).toBe(true);
+    expect(set.roomEntries(TAGS).rooms).toEqual([]);
+  });
+
   it("drops a rule replaced by a malformed one, and counts the skip until it is fixed", () => {
     const set = new PolicyRuleset();
     set.apply(POLICY_A, roomBan(ROOM_1, "m.ban", "k"));

@@ -26,8 +26,14 @@ import {
 /** Tags given to rooms by recommendation, e.g. `{ takedown: ["csam"], ban: ["abuse"] }`. */
 export const recommendationTagsSchema = z
   .object({
-    ban: z.array(z.string().min(1).max(64)).optional(),
-    takedown: z.array(z.string().min(1).max(64)).optional(),
+    ban: z
+      .array(z.string().min(1).max(64))
+      .optional()
+      .describe("Tags of rooms under `m.ban` (or `org.matrix.mjolnir.ban`) rules."),
+    takedown: z
+      .array(z.string().min(1).max(64))
+      .optional()
+      .describe("Tags of rooms under `m.takedown` (MSC4204) rules."),
   })
   .strict();
 export type RecommendationTags = z.output<typeof recommendationTagsSchema>;
@@ -107,6 +113,20 @@ export class PolicyRuleset {
         });
         return had !== undefined && "rule" in had ? "replaced" : "added";
     }
+  }
+
+  /**
+   * Applies a redaction of `eventId` in `policyRoom`: the rule that event set leaves (a
+   * redacted policy event keeps no content keys). Other events are not ours to track.
+   */
+  redact(policyRoom: RoomId, eventId: string): boolean {
+    const prefix = JSON.stringify([policyRoom]).slice(0, -1) + ",";
+    for (const [key, slot] of this.slots)
+      if ("rule" in slot && slot.rule.eventId === eventId && key.startsWith(prefix)) {
+        this.slots.delete(key);
+        return true;
+      }
+    return false;
   }
 
   /** Forgets every rule of one policy room (e.g. when it is no longer followed). */

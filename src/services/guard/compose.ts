@@ -62,6 +62,7 @@ import { UNKNOWN_MEMBERSHIP, type Membership, type RoomTextSource } from "./gate
 import { CleanVerdictCache } from "./gates/verdict-cache.js";
 import type { LookupClient } from "./lookup/lookup-client.js";
 import { lookupClientFor } from "./lookup/choose-client.js";
+import { NoLookupService } from "./lookup/no-lookup-client.js";
 import { LookupMonitor } from "./lookup/lookup-monitor.js";
 import { createGuardMetrics, type GuardMetrics } from "./metrics/guard-metrics.js";
 import { Unfreezer } from "./operations/unfreeze.js";
@@ -81,6 +82,8 @@ import { SynapseAdmin } from "./synapse/synapse-admin.js";
 import { SweepSchedule } from "./sweep/sweep-schedule.js";
 import { composeSweeper, reportSweep, type SweepParts } from "./sweeps.js";
 import { termList, termMatcherOf } from "./term-lists.js";
+import { composePolicyRooms } from "./policy-rooms.js";
+import type { PolicyRoomFollower } from "../../policy/policy-room-follower.js";
 
 /** Callback bodies are small; a federated invite with its stripped state stays far below. */
 export const GUARD_BODY_LIMIT = 256 * 1024;
@@ -117,6 +120,8 @@ export interface GuardPorts {
   readonly database?: SqlDatabase;
   /** Told about each room report the homeserver accepted through the client-API proxy. */
   readonly onRoomReport?: (report: RoomReport) => void;
+  /** The policy room follower (default: one over `guard.policy_rooms`, when set). */
+  readonly policyFollower?: PolicyRoomFollower;
 }
 
 /** The guard's object graph: its HTTP apps (not yet listening) and what runs beside them. */
@@ -198,8 +203,11 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     onSuspension: (result) => metrics.suspensions.inc({ action: "suspend", result }),
   });
 
-  const lookupClient =
-    ports.lookup ?? lookupClientFor(guard.lookup, readSecret(guard.lookup.api_token_file));
+  const lookupClient: LookupClient =
+    ports.lookup ??
+    (guard.lookup === undefined
+      ? new NoLookupService()
+      : lookupClientFor(guard.lookup, readSecret(guard.lookup.api_token_file)));
   let checkUnsupportedWarned = false;
   const lookup = new LookupMonitor(lookupClient, {
     now,
@@ -239,7 +247,17 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
           maxWaitMs: DIRECTORY_TEXT_MAX_WAIT_MS,
           onThreadFailure: (reason) => logger.error({ reason }, "a text matcher thread failed"),
         });
+  const policyRooms = composePolicyRooms(guard, {
+    readSecret,
+    logger,
+    admin: adminCall,
+    alertCall: alertRoom.call,
+    alerts: alertRoom.sink,
+    now,
+    ...(ports.policyFollower === undefined ? {} : { follower: ports.policyFollower }),
+  });
   const service = new GuardService({
+    ...(policyRooms === undefined ? {} : { policy: policyRooms.gate }),
     join: new JoinGate({
       lookup,
       frozen,
@@ -300,7 +318,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     database: ports.database,
     admin: adminCall,
     lookup,
-    lookupToken: () => readSecret(guard.lookup.api_token_file),
+    lookupToken: () => readSecret(guard.lookup?.api_token_file ?? ""),
     alerts: alertRoom.sink,
     logger,
     runInBackground,
@@ -316,7 +334,9 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
   });
   registerCallbackRoutes(api, service, readSecret(guard.antispam_secret_file), () => ({
     lookup_reachable: !lookup.degraded,
-    ...(readyWarnings.length === 0 ? {} : { warnings: readyWarnings }),
+    ...(readyWarnings.length + (policyRooms?.warnings().length ?? 0) === 0
+      ? {}
+      : { warnings: [...readyWarnings, ...(policyRooms?.warnings() ?? [])] }),
   }));
   const redirector = searchRedirector(guard, directoryTexts);
   if (guard.text_check_key_file !== undefined) {
@@ -460,6 +480,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
       for (const timer of timers) timer.unref();
       commands?.start();
       sweeps?.start();
+      policyRooms?.start();
       if (admin === undefined) {
         logger.warn(
           "no guard.admin_token_file: re-joins and profile changes cannot be told from new joins and count as attempts",
@@ -476,6 +497,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
         dashboard?.close(),
         commands?.stop(),
         sweeps?.stop(),
+        policyRooms?.stop(),
       ]);
       directory?.stop();
       await reports?.idle();

@@ -9,7 +9,9 @@ import type { SqlExecutor } from "../../storage/sql-database.js";
 import { readSecretFile } from "../../config/secrets.js";
 import { openGuardDatabase } from "../../storage/guard-database.js";
 import { LogOnlyAlertSink, MatrixAlertSender, type AlertSink } from "./alerts/alert-sender.js";
-import { StandardLookupClient, type LookupClient } from "./lookup/lookup-client.js";
+import { lookupClientFor } from "./lookup/choose-client.js";
+import type { LookupClient } from "./lookup/lookup-client.js";
+import { NoLookupService } from "./lookup/no-lookup-client.js";
 import type { GuardMetrics } from "./metrics/guard-metrics.js";
 import { matrixCaller } from "./synapse/matrix-http.js";
 import { SynapseSweepHomeserver } from "./synapse/sweep-homeserver.js";
@@ -103,11 +105,11 @@ export async function sweepOnce(
   dryRun: boolean,
 ): Promise<SweepReport> {
   const terms = loadTermMatcher(guard.terms);
-  const lookup = new StandardLookupClient({
-    baseUrl: guard.lookup.url,
-    token: readSecretFile(guard.lookup.api_token_file),
-    timeoutMs: Math.max(durationMs(guard.lookup.timeout), 10_000), // nobody waits on a callback
-  });
+  // Without a lookup service no room is listed: only term-named invites are found.
+  const lookup: LookupClient =
+    guard.lookup === undefined
+      ? new NoLookupService()
+      : lookupClientFor(guard.lookup, readSecretFile(guard.lookup.api_token_file));
   const database = await openGuardDatabase(guard.database);
   const sender =
     guard.alerts === undefined || dryRun
@@ -140,7 +142,7 @@ export async function sweepOnce(
     });
     return report;
   } finally {
-    lookup.close();
+    lookup.close?.();
     await sender?.stop(15_000);
     await database.close();
   }

@@ -16,6 +16,7 @@ import { listenOn } from "../../http/listen.js";
 import { ListHolder } from "../../list/list-holder.js";
 import { listSource } from "../../list/sources.js";
 import { reportsListSource } from "../../list/reports-list.js";
+import type { PolicyRoomListSource } from "../../list/policy-room-source.js";
 import { backgroundRunner } from "../../observability/background.js";
 import type { Logger } from "../../observability/logger.js";
 import { openStorage } from "../../storage/open.js";
@@ -27,6 +28,7 @@ import { createLookupMetrics } from "./metrics.js";
 import { reportsKey } from "./report-key.js";
 import { ReportQueue } from "./report-queue.js";
 import { registerReportRoutes } from "./report-routes.js";
+import { registerPolicyMetrics } from "./policy-metrics.js";
 import {
   ljs4ErrorBody,
   registerLookupRoutes,
@@ -79,11 +81,18 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
   const storage = await openStorage(config.database, { checkpointInBackground: true });
 
   const sources = [
-    ...cfg.sources.map((s) => listSource(s, durationMs(s.refresh))),
+    ...cfg.sources.map((s) =>
+      listSource(s, durationMs(s.refresh), logger.child({ component: "policy rooms" })),
+    ),
     ...(cfg.reports === undefined || reportKey === undefined
       ? []
       : [reportsListSource(cfg.reports.list_file, reportKey, durationMs(cfg.reports.refresh))]),
   ];
+  registerPolicyMetrics(
+    metrics.registry,
+    sources.flatMap((s) => ("follower" in s ? [(s as PolicyRoomListSource).follower] : [])),
+    now,
+  );
   const listHealth = new ListHealth(
     sources.map((s) => s.label),
     now,
@@ -184,7 +193,7 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
   registerLookupRoutes(api, service, metrics, {
     listReady: () => list.ready,
     databaseHealthy: () => sync.databaseHealthy,
-    warnings: () => readyWarnings,
+    warnings: () => [...readyWarnings, ...list.warnings()],
   });
   const reports = new ReportQueue({
     storage,
@@ -251,7 +260,7 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
     reload,
     async stop() {
       clearInterval(syncTimer);
-      list.stop();
+      await list.stop();
       await Promise.all([api.close(), ops.close(), dashboard?.close()]); // close() waits for in-flight requests
       await sync.syncOnce(); // share the last quota counts
       await audit?.close();

@@ -13,6 +13,7 @@ const REASON_WORDS: Partial<Record<RefuseReason, string>> = {
   listed: "listed room",
   room_terms: "room name or topic",
   server_policy: "server policy",
+  policy_rule: "policy room rule",
   frozen: "frozen inviter",
   rate_limited: "rate limited",
   fail_closed: "lookup service unavailable",

@@ -17,6 +17,7 @@ import type { FailMode, JoinGate } from "./join-gate.js";
 import type { RefusalMessages, WireAnswer } from "./messages.js";
 import { ALLOW } from "./messages.js";
 import type { GuardMetrics } from "../metrics/guard-metrics.js";
+import type { PolicyGate } from "./policy-gate.js";
 import type { PublishGate } from "./publish-gate.js";
 import {
   GATED_CALLBACKS,
@@ -38,6 +39,8 @@ export interface GuardServiceDeps {
   readonly join: JoinGate;
   readonly invite: InviteGate;
   readonly publish: PublishGate;
+  /** Rules of followed policy rooms, asked first (with `guard.policy_rooms`). */
+  readonly policy?: PolicyGate;
   readonly messages: RefusalMessages;
   /** Acts on each decision's events after the answer (alerts, suspensions). */
   readonly reactions: EventHandler;
@@ -89,19 +92,22 @@ export class GuardService {
         case "user_may_join_room": {
           const attempt = decodeJoin(body.value);
           return attempt.ok
-            ? await this.deps.join.decide(attempt.value)
+            ? ((await this.deps.policy?.join(attempt.value)) ??
+                (await this.deps.join.decide(attempt.value)))
             : this.malformed(callback, attempt.error);
         }
         case "user_may_invite": {
           const invite = decodeLocalInvite(body.value);
           return invite.ok
-            ? await this.deps.invite.decide(invite.value)
+            ? ((await this.deps.policy?.invite(invite.value)) ??
+                (await this.deps.invite.decide(invite.value)))
             : this.malformed(callback, invite.error);
         }
         case "federated_user_may_invite": {
           const invite = decodeFederatedInvite(body.value);
           return invite.ok
-            ? await this.deps.invite.decide(invite.value)
+            ? ((await this.deps.policy?.invite(invite.value)) ??
+                (await this.deps.invite.decide(invite.value)))
             : this.malformed(callback, invite.error);
         }
         case "user_may_publish_room": {

@@ -44,6 +44,7 @@ export type RefuseReason =
   | "listed_member"
   | "server_policy"
   | "room_terms"
+  | "policy_rule"
   | "malformed";
 
 /** The answer to one callback. */

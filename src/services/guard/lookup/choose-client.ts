@@ -4,7 +4,10 @@ import { StandardLookupClient, type LookupClient } from "./lookup-client.js";
 import { PrivateLookupClient } from "./private-lookup-client.js";
 
 /** Builds the client for `config` with the token already read from its file. */
-export function lookupClientFor(config: GuardConfig["lookup"], token: string): LookupClient {
+export function lookupClientFor(
+  config: NonNullable<GuardConfig["lookup"]>,
+  token: string,
+): LookupClient {
   const options = { baseUrl: config.url, token, timeoutMs: durationMs(config.timeout) };
   return config.protocol === "v2"
     ? new PrivateLookupClient({ ...options, setRefreshMs: durationMs(config.set_refresh) })

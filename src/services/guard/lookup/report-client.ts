@@ -20,6 +20,12 @@ export interface ReportUplink {
   status(ref: string): Promise<Result<ReportStatus, string>>;
 }
 
+/** The uplink of a guard without a lookup service (`guard.lookup` left out): nobody to tell. */
+export const NO_PROVIDER: ReportUplink = {
+  file: () => Promise.resolve({ ok: false, error: "no lookup service is configured" }),
+  status: () => Promise.resolve({ ok: false, error: "no lookup service is configured" }),
+};
+
 /** The uplink over HTTP with the guard's lookup token. */
 export class HttpReportUplink implements ReportUplink {
   private readonly base: string;

@@ -7,7 +7,7 @@ import { durationMs, type GuardConfig } from "../../../config/schema.js";
 import { readSecretFile } from "../../../config/secrets.js";
 import { keyedUserPseudonym } from "../../../core/hash.js";
 import type { UserId } from "../../../core/ids.js";
-import type { Result } from "../../../core/result.js";
+import { err, type Result } from "../../../core/result.js";
 import { LogOnlyAlertSink, MatrixAlertSender } from "../alerts/alert-sender.js";
 import { FrozenAccounts } from "../gates/frozen-accounts.js";
 import { StandardLookupClient } from "../lookup/lookup-client.js";
@@ -22,6 +22,8 @@ export async function unfreezeStandalone(
   actor: string,
   log: (line: string) => void,
 ): Promise<Result<UnfreezeOutcome, string>> {
+  if (guard.lookup === undefined)
+    return err("no guard.lookup: freezes are the lookup service's, and none is configured");
   const secret = readSecretFile(guard.pseudonym_secret_file);
   const lookup = new StandardLookupClient({
     baseUrl: guard.lookup.url,

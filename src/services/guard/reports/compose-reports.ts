@@ -11,7 +11,7 @@ import type { SqlDatabase } from "../../../storage/sql-database.js";
 import type { AlertSink } from "../alerts/alert-sender.js";
 import type { ReportCommand } from "../alerts/commands.js";
 import type { CheckResult } from "../lookup/lookup-client.js";
-import { HttpReportUplink, type ReportUplink } from "../lookup/report-client.js";
+import { NO_PROVIDER, HttpReportUplink, type ReportUplink } from "../lookup/report-client.js";
 import { SynapseAdmin } from "../synapse/synapse-admin.js";
 import type { MatrixCall } from "../synapse/matrix-http.js";
 import { GuardReports, type RoomReport } from "./guard-reports.js";
@@ -71,7 +71,13 @@ export function composeReports(deps: ReportsDeps): Reports | undefined {
     suspender: deps.admin === undefined ? undefined : new SynapseAdmin(deps.admin),
     uplink:
       deps.uplink ??
-      new HttpReportUplink(guard.lookup.url, deps.lookupToken(), durationMs(guard.lookup.timeout)),
+      (guard.lookup === undefined
+        ? NO_PROVIDER
+        : new HttpReportUplink(
+            guard.lookup.url,
+            deps.lookupToken(),
+            durationMs(guard.lookup.timeout),
+          )),
     alerts: deps.alerts,
     logger,
     now,
