@@ -156,6 +156,22 @@ export class ReportStore {
     );
   }
 
+  /** Notes the first moderator action on a report (later ones keep the first time). */
+  async acted(shortId: string, now: number): Promise<void> {
+    await this.db.run("UPDATE reports SET acted_at = ? WHERE short_id = ? AND acted_at IS NULL", [
+      now,
+      shortId,
+    ]);
+  }
+
+  /** Notes an action on a user (a suspension) as the first action on reports naming them. */
+  async actedOnUser(user: string, now: number): Promise<void> {
+    await this.db.run(
+      "UPDATE reports SET acted_at = ? WHERE target_user = ? AND acted_at IS NULL AND received_at <= ?",
+      [now, user, now],
+    );
+  }
+
   /** Escalated reports awaiting the provider's decision. */
   async escalated(): Promise<GuardReport[]> {
     const rows = await this.db.all<Row>(
