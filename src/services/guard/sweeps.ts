@@ -13,11 +13,12 @@ import { lookupClientFor } from "./lookup/choose-client.js";
 import type { LookupClient } from "./lookup/lookup-client.js";
 import { NoLookupService } from "./lookup/no-lookup-client.js";
 import { DecisionLog } from "./decisions/decision-log.js";
-import type { DecisionRecorder } from "./decisions/decision-record.js";
+import type { DecisionRecord, DecisionRecorder } from "./decisions/decision-record.js";
 import type { GuardMetrics } from "./metrics/guard-metrics.js";
 import { matrixCaller } from "./synapse/matrix-http.js";
 import { SynapseSweepHomeserver } from "./synapse/sweep-homeserver.js";
 import { SqlSweepLedger } from "./sweep/sweep-ledger.js";
+import type { SweepAction } from "./sweep/sweep-ports.js";
 import type { SweepReport } from "./sweep/sweep-report.js";
 import { Sweeper } from "./sweep/sweeper.js";
 import { loadTermMatcher } from "./term-lists.js";
@@ -64,14 +65,23 @@ export function composeSweeper(parts: SweepParts): Sweeper | string {
     sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
     onAction: (action, result, reason) => {
       metrics?.sweepActions.inc({ action, result });
-      // A room gone before the sweep acted is no action of the guard's.
-      if (result !== "gone")
-        parts.decisions?.record({ action: "sweep", outcome: result, reason: action });
+      const record = sweepRecord(action, result);
+      if (record !== undefined) parts.decisions?.record(record);
       const detail = reason === undefined ? { action, result } : { action, result, reason };
       if (result === "failed") logger.warn(detail, "sweep action failed (retried next sweep)");
       else logger.info(detail, "sweep action");
     },
   });
+}
+
+/** The decisions log's record of one sweep action (automated); none for a room already gone. */
+export function sweepRecord(
+  action: SweepAction,
+  result: "done" | "failed" | "gone",
+): DecisionRecord | undefined {
+  // A room gone before the sweep acted is no action of the guard's.
+  if (result === "gone") return undefined;
+  return { action: "sweep", outcome: result, reason: action, automated: true };
 }
 
 /** Logs, counts and alerts one finished sweep (the alert names only new actions). */
