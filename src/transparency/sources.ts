@@ -138,7 +138,7 @@ export function guardReport(
     by_month: byMonth,
     notes: [
       "Counts only: no room, user or list entry appears in this report.",
-      "Categories are the provider's list tags (joins, publications) and the term lists' MSC4456 harms (searches, invites); an action with two categories counts under both, so categories may sum to more than the total.",
+      "Categories are the provider's list tags (joins, knocks, publications) and the term lists' MSC4456 harms (searches, invites); sweeps are uncategorised; an action with two categories counts under both, so categories may sum to more than the total.",
       "Notices are the reports users filed (event, user and room reports); actions on notices are what moderators did with them (dismissed, escalated to the provider, the account suspended or unsuspended, the room blocked) and the provider's decisions on escalated rooms (accepted, rejected).",
       "Own-initiative actions include sweeps (sweep_*): pending invites to listed rooms rejected, members of listed rooms alerted or evicted, listed rooms blocked, purged or their media quarantined.",
       "Account restrictions are freezes (a user repeatedly trying to reach listed rooms) and suspensions by moderators; reversals are unfreezes and unsuspensions.",
