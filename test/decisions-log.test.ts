@@ -97,6 +97,22 @@ describe.each(backends)("the decisions log on %s", (_name, newUrl) => {
     expect(dump).not.toContain(room);
   });
 
+  it("counts a knock, decided as a join, as a knock with the join's outcome, reason and tags", async () => {
+    const { log, queries } = await setUp();
+    const listed = { reportId: "r-1", tags: ["spam"] };
+    const refusal = refuse("listed", "join_refused", [
+      { kind: "join_refused", user, room, listed, invited: false },
+    ]);
+    log.decision("user_may_join_room", refusal, "knock");
+    log.decision("user_may_join_room", allow("clean"), "knock");
+    await log.flush();
+    const rows = await queries.counts(0, Number.MAX_SAFE_INTEGER);
+    expect(rows.map((r) => [r.action, r.outcome, r.reason, r.tag, r.count]).sort()).toEqual([
+      ["knock", "allowed", "clean", "", 1],
+      ["knock", "refused", "listed", "spam", 1],
+    ]);
+  });
+
   it("keeps frozen accounts until unfrozen, and outages with their end", async () => {
     const { log, queries, at } = await setUp();
     log.decision(

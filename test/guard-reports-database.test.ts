@@ -1,8 +1,8 @@
 /**
  * The guard's report records (migrations/guard/003_reports.sql) on SQLite and on a real
  * PostgreSQL: a report is recorded once however often it is inserted, states move only
- * from the states named, room report numbers continue, and an accepted escalation forgets
- * the room id.
+ * from the states named, room report numbers continue, an accepted escalation forgets
+ * the room id, and the first action on a report keeps its time (migration 005).
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -75,6 +75,28 @@ describe.each(backends)("guard reports on %s", (_name, newUrl) => {
       store.insert(tx, [{ ...report(7, null), shortId: "r7", kind: "room", synapseId: 7 }], 15),
     );
     expect(await db.transaction((tx) => store.nextRoomNumber(tx))).toBe(8);
+    await db.close();
+  });
+
+  it("keeps the first action's time of each report, for the median time from notice to action", async () => {
+    const db = await openGuardDatabase(await newUrl());
+    const store = new ReportStore(db);
+    const t = 1_700_000_000_000;
+    await db.transaction((tx) =>
+      store.insert(
+        tx,
+        [1, 2, 3, 4].map((n) => report(n, null)),
+        t,
+      ),
+    );
+    await store.acted("e1", t + 60_000);
+    await store.acted("e1", t + 120_000); // a later action keeps the first time
+    // A suspension of the reported user acts on every report naming them not yet acted on.
+    await store.actedOnUser("@bob:example.org", t + 90_000);
+    // e4 was received at t + 4, outside [t, t + 4).
+    const delays = await store.actionDelays(t, t + 4);
+    expect(delays.sort((a, b) => a - b)).toEqual([60_000 - 1, 90_000 - 3, 90_000 - 2]);
+    expect(await store.actionDelays(t + 10, t + 20)).toEqual([]);
     await db.close();
   });
 });

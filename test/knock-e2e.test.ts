@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { listenOn } from "../src/http/listen.js";
 import { createLogger } from "../src/observability/logger.js";
 import { openGuardDatabase } from "../src/storage/guard-database.js";
+import type { SqlDatabase } from "../src/storage/sql-database.js";
+import { DecisionQueries } from "../src/services/guard/decisions/decision-queries.js";
 import type { RoomReport } from "../src/services/guard/client-proxy/room-reports.js";
 import { composeGuard, type ComposedGuard } from "../src/services/guard/compose.js";
 import { freePort, TestLookup, writeGuardConfig, writeGuardSecrets } from "./guard-fixture.js";
@@ -31,6 +33,7 @@ describe("knocks and room reports through the client-API proxy, on a real Synaps
   let lookup: TestLookup;
   let hs: SynapseHandle;
   let composed: ComposedGuard | undefined;
+  let guardDb: SqlDatabase;
   let proxy: string;
   let bot: RegisteredUser;
   let admin: MatrixTestClient;
@@ -109,7 +112,7 @@ describe("knocks and room reports through the client-API proxy, on a real Synaps
     );
     composed = composeGuard(config.guard, {
       logger,
-      database: await openGuardDatabase("sqlite::memory:"),
+      database: (guardDb = await openGuardDatabase("sqlite::memory:")),
       onRoomReport: (report) => reports.push(report),
     });
     proxy = await listenOn(
@@ -152,6 +155,16 @@ describe("knocks and room reports through the client-API proxy, on a real Synaps
     const alert = await waitForAlert((b) => b.startsWith(`Join refused: ${alice}`));
     expect(alert.body).toContain(`report ${lookup.reportOf(listed[0]!)}`);
     expect(JSON.stringify(alert.content)).not.toContain(listed[0]);
+    // The decisions log counts knocks as knocks, never as joins.
+    await composed!.decisions!.flush();
+    const rows = await new DecisionQueries(guardDb).counts(0, Number.MAX_SAFE_INTEGER);
+    const sum = (action: string, outcome: string) =>
+      rows
+        .filter((r) => r.action === action && r.outcome === outcome)
+        .reduce((n, r) => n + r.count, 0);
+    expect([sum("knock", "refused"), sum("knock", "allowed"), sum("join", "refused")]).toEqual([
+      1, 1, 0,
+    ]);
   });
 
   it("freezes after three refused knocks; then a clean knockable room is refused too", async () => {

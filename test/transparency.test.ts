@@ -1,7 +1,9 @@
 /**
  * `redlight transparency` on a seeded period: a guard's decisions log and a provider's
- * audit trail filled with synthetic decisions around the period, the report's counts
- * compared with counts computed here from the seed alone; malformed dates write nothing.
+ * audit trail filled with synthetic decisions (knocks, sweeps, reports and the actions on
+ * them included) and a guard's reports table around the period, the report's counts and
+ * median time from notice to action compared with those computed here from the seed alone;
+ * malformed dates write nothing.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,36 +46,71 @@ function seed(n: number): Seeded[] {
   const out: Seeded[] = [];
   for (let i = 0; i < n; i++) {
     const at = start + Math.floor(next() * span);
-    const kind = pick(["join", "join_ok", "invite", "search", "freeze", "unfreeze", "open"]);
+    const kind = pick([
+      "join",
+      "join_ok",
+      "invite",
+      "search",
+      "freeze",
+      "unfreeze",
+      "open",
+      "knock",
+      "sweep",
+      "notice",
+      "on_notice",
+    ]);
     const record: DecisionRecord =
-      kind === "join"
-        ? {
-            action: "join",
-            outcome: "refused",
-            reason: "listed",
-            tag: pick(["csam", "spam", "csam,spam"]),
-          }
-        : kind === "join_ok"
-          ? { action: "join", outcome: "allowed", reason: "clean" }
-          : kind === "invite"
+      kind === "knock"
+        ? { action: "knock", outcome: "refused", reason: "listed", tag: "spam" }
+        : kind === "sweep"
+          ? { action: "sweep", outcome: "done", reason: pick(["reject_invite", "evict"]) }
+          : kind === "notice"
             ? {
-                action: "invite",
-                outcome: "refused",
-                reason: "server_policy",
-                server: pick(["a.example", "b.example"]),
+                action: "report",
+                outcome: "done",
+                reason: `received_${pick(["event", "user", "room"])}`,
+                automated: false,
               }
-            : kind === "search"
+            : kind === "on_notice"
               ? {
-                  action: "search",
-                  outcome: "redirected",
-                  reason: "fruit",
-                  tag: "m.child_safety.csam",
+                  action: "report",
+                  outcome: "done",
+                  reason: pick(["dismissed", "escalated", "suspended", "unsuspended"]),
+                  automated: false,
                 }
-              : kind === "freeze"
-                ? { action: "freeze", outcome: "done", reason: "hit" }
-                : kind === "unfreeze"
-                  ? { action: "unfreeze", outcome: "done", reason: "dashboard", automated: false }
-                  : { action: "join", outcome: "allowed", reason: "fail_open" };
+              : kind === "join"
+                ? {
+                    action: "join",
+                    outcome: "refused",
+                    reason: "listed",
+                    tag: pick(["csam", "spam", "csam,spam"]),
+                  }
+                : kind === "join_ok"
+                  ? { action: "join", outcome: "allowed", reason: "clean" }
+                  : kind === "invite"
+                    ? {
+                        action: "invite",
+                        outcome: "refused",
+                        reason: "server_policy",
+                        server: pick(["a.example", "b.example"]),
+                      }
+                    : kind === "search"
+                      ? {
+                          action: "search",
+                          outcome: "redirected",
+                          reason: "fruit",
+                          tag: "m.child_safety.csam",
+                        }
+                      : kind === "freeze"
+                        ? { action: "freeze", outcome: "done", reason: "hit" }
+                        : kind === "unfreeze"
+                          ? {
+                              action: "unfreeze",
+                              outcome: "done",
+                              reason: "dashboard",
+                              automated: false,
+                            }
+                          : { action: "join", outcome: "allowed", reason: "fail_open" };
     out.push({ at, record });
   }
   return out;
@@ -85,6 +122,15 @@ describe("redlight transparency", () => {
   const seeded = seed(3000);
   const inPeriod = seeded.filter((s) => s.at >= FROM && s.at < TO);
   const count = (f: (r: DecisionRecord) => boolean) => inPeriod.filter((s) => f(s.record)).length;
+  // Reports around the period: some acted on (after minutes to days), some never.
+  const noticed = (() => {
+    const next = random(4456);
+    return Array.from({ length: 301 }, () => {
+      const receivedAt = FROM - 10 * DAY + Math.floor(next() * (TO - FROM + 20 * DAY));
+      const actedAt = next() < 0.2 ? null : receivedAt + Math.floor(next() * 3 * DAY);
+      return { receivedAt, actedAt };
+    });
+  })();
 
   beforeAll(async () => {
     for (const name of ["antispam", "pseudonym", "lookup-token"])
@@ -119,6 +165,11 @@ describe("redlight transparency", () => {
       FROM - 5 * DAY,
       FROM - 5 * DAY + 60_000,
     ]);
+    for (const [i, r] of noticed.entries())
+      await db.run(
+        "INSERT INTO reports (short_id, kind, synapse_id, reporter, target_user, event_id, room_id, reason, listed, state, received_at, alerted, updated_at, acted_at) VALUES (?, 'user', ?, '@a:example.org', '@b:example.org', NULL, NULL, '', 'no_room', 'open', ?, 1, ?, ?)",
+        [`u${i}`, i, r.receivedAt, r.receivedAt, r.actedAt],
+      );
     await db.close();
     // The provider's audit trail, as the lookup service writes it.
     const storage = await openStorage(`sqlite:${join(dir, "lookup.db")}`);
@@ -163,13 +214,39 @@ describe("redlight transparency", () => {
     expect(report.redlight["invites_refused"]).toBe(invitesRefused);
     expect(report.redlight["searches_redirected"]).toBe(searches);
     expect(report.redlight["allowed_by_fail_open"]).toBe(count((r) => r.reason === "fail_open"));
+    const knocks = count((r) => r.action === "knock");
+    const sweeps = count((r) => r.action === "sweep");
+    expect(report.redlight["knocks_refused"]).toBe(knocks);
+    expect(report.own_initiative_actions.by_action["knock_refused"]).toBe(knocks);
+    expect(report.own_initiative_actions.by_action["sweep_evict"]).toBe(
+      count((r) => r.action === "sweep" && r.reason === "evict"),
+    );
+    expect(report.own_initiative_actions.by_action["sweep_reject_invite"]).toBe(
+      count((r) => r.action === "sweep" && r.reason === "reject_invite"),
+    );
+    const acted = (reason: string) => count((r) => r.action === "report" && r.reason === reason);
+    expect(report.notices_received).toEqual({
+      total: count((r) => r.action === "report" && r.reason?.startsWith("received_") === true),
+      by_type: {
+        event: acted("received_event"),
+        user: acted("received_user"),
+        room: acted("received_room"),
+      },
+    });
+    expect(report.actions_on_notices.by_action).toEqual({
+      dismissed: acted("dismissed"),
+      escalated: acted("escalated"),
+      suspended: acted("suspended"),
+      unsuspended: acted("unsuspended"),
+    });
     expect(report.suspensions).toEqual({
-      imposed: freezes,
-      reversed: count((r) => r.action === "unfreeze"),
+      imposed: freezes + acted("suspended"),
+      reversed: count((r) => r.action === "unfreeze") + acted("unsuspended"),
     });
     expect(report.own_initiative_actions.total).toBe(
-      joinsRefused + invitesRefused + searches + freezes,
+      joinsRefused + invitesRefused + searches + freezes + knocks + sweeps,
     );
+    expect(report.own_initiative_actions.not_automated).toBe(0);
     expect(report.own_initiative_actions.by_category["csam"]).toBe(
       count((r) => r.action === "join" && r.outcome === "refused" && r.tag !== "spam"),
     );
@@ -189,8 +266,21 @@ describe("redlight transparency", () => {
         "report.md",
       ].sort(),
     );
+    // The median, computed here: the middle delay (or the mean of the two middle ones).
+    const delays = noticed
+      .filter((r) => r.receivedAt >= FROM && r.receivedAt < TO && r.actedAt !== null)
+      .map((r) => (r.actedAt as number) - r.receivedAt)
+      .sort((a, b) => a - b);
+    expect(delays.length).toBeGreaterThan(100);
+    const lower = delays[Math.floor((delays.length - 1) / 2)] as number;
+    const upper = delays[Math.ceil((delays.length - 1) / 2)] as number;
+    expect(report.median_hours_notice_to_action).toBeCloseTo((lower + upper) / 2 / 3_600_000, 2);
     const md = readFileSync(join(out, "report.md"), "utf8");
     expect(md).toContain(`| join_refused | ${joinsRefused} |`);
+    expect(md).toContain(`| dismissed | ${acted("dismissed")} |`);
+    expect(md).toContain(
+      `Median time from notice to action: ${report.median_hours_notice_to_action} h`,
+    );
     expect(readFileSync(join(out, "actions-by-type.svg"), "utf8")).toMatch(/^<\?xml[\s\S]*<svg/);
   });
 

@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DecisionQueries } from "../services/guard/decisions/decision-queries.js";
+import { ReportStore } from "../services/guard/reports/report-store.js";
 import { auditCountsByMonth } from "../storage/audit-counts.js";
 import { openGuardDatabase } from "../storage/guard-database.js";
 import { reportFiles } from "../transparency/render.js";
@@ -45,6 +46,7 @@ export async function transparency(options: TransparencyOptions): Promise<void> 
         await queries.counts(bounds.start, bounds.end),
         await queries.degradedPeriods(bounds.start, bounds.end),
         Date.now(),
+        await new ReportStore(db).actionDelays(bounds.start, bounds.end),
       );
     } finally {
       await db.close();

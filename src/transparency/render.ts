@@ -81,6 +81,11 @@ Redlight ${who}. ${r.template}
 ${r.notices_received.total} notices.
 
 ${tallyTable("type", r.notices_received.by_type)}
+## Actions taken on notices
+
+${r.actions_on_notices.total} actions.
+
+${tallyTable("action", r.actions_on_notices.by_action)}
 ## Own-initiative actions
 
 ${a.total} actions: ${a.automated} by automated means, ${a.not_automated} not automated.
@@ -91,10 +96,10 @@ ${tallyTable("category", a.by_category)}
 
 | | count |
 | --- | ---: |
-| imposed (freezes) | ${r.suspensions.imposed} |
-| reversed (unfreezes) | ${r.suspensions.reversed} |
+| imposed (freezes, suspensions) | ${r.suspensions.imposed} |
+| reversed (unfreezes, unsuspensions) | ${r.suspensions.reversed} |
 
-Median time from notice to action: ${r.median_hours_notice_to_action === null ? "not recorded" : `${r.median_hours_notice_to_action} h`}.
+Median time from notice to action: ${r.median_hours_notice_to_action === null ? "no notice acted on" : `${r.median_hours_notice_to_action} h`}.
 
 ## What only Redlight knows
 

@@ -24,6 +24,8 @@ export interface TransparencyReport {
   readonly template: string;
   /** DSA template: notices (reports by users) received, by type. */
   readonly notices_received: { readonly total: number; readonly by_type: Tally };
+  /** DSA template: actions taken on notices (by moderators, or by the provider on an escalation). */
+  readonly actions_on_notices: { readonly total: number; readonly by_action: Tally };
   /** DSA template: actions taken on the service's own initiative. */
   readonly own_initiative_actions: {
     readonly total: number;
@@ -35,7 +37,10 @@ export interface TransparencyReport {
   };
   /** DSA template: account restrictions (Redlight's freezes) and their reversals. */
   readonly suspensions: { readonly imposed: number; readonly reversed: number };
-  /** DSA template: median hours from a notice to the action on it; null when not recorded. */
+  /**
+   * DSA template: median hours from a notice to the first action on it, over the notices
+   * received in the period that were acted on; null when none was (or nothing is recorded).
+   */
   readonly median_hours_notice_to_action: number | null;
   /** What only Redlight knows. */
   readonly redlight: Tally & {
@@ -81,6 +86,21 @@ export function periodBounds(
 
 /** The month (`YYYY-MM`) of a time. */
 export const monthOf = (ms: number): string => new Date(ms).toISOString().slice(0, 7);
+
+/**
+ * The median of the delays from notice to action, in hours rounded to 0.01; null for none.
+ * An even count takes the mean of the two middle delays.
+ */
+export function medianHours(delaysMs: readonly number[]): number | null {
+  if (delaysMs.length === 0) return null;
+  const sorted = [...delaysMs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const ms =
+    sorted.length % 2 === 1
+      ? (sorted[mid] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return Math.round((ms / 3_600_000) * 100) / 100;
+}
 
 /** Adds `n` under `key`. */
 export function add(tally: Record<string, number>, key: string, n: number): void {

@@ -3,7 +3,14 @@
  * counts (migrations/guard/004_decisions.sql) and a provider's audit trail
  * (migrations/001_initial.sql, `audit_events`). Pure: the caller reads the rows.
  */
-import { add, monthOf, TEMPLATE, type Period, type TransparencyReport } from "./report.js";
+import {
+  add,
+  medianHours,
+  monthOf,
+  TEMPLATE,
+  type Period,
+  type TransparencyReport,
+} from "./report.js";
 
 /** One hourly count of a guard's decisions log. */
 export interface GuardCount {
@@ -27,11 +34,18 @@ function guardAction(row: GuardCount): string | undefined {
   if (row.outcome === "refused") return `${row.action}_refused`;
   if (row.action === "search" && row.outcome === "redirected") return "search_redirected";
   if (row.action === "freeze" && row.outcome === "done") return "account_frozen";
-  if (row.action === "sweep" && row.outcome === "done") return "sweep_action";
+  // A sweep's action: sweep_reject_invite, sweep_alert, sweep_evict, sweep_block, …
+  if (row.action === "sweep" && row.outcome === "done") return `sweep_${row.reason}`;
   return undefined;
 }
 
-/** The report of a guard's decisions in [start, end). */
+/** Reports' `reason` in the decisions log: `received_<kind>` for a notice, else the action on one. */
+const RECEIVED = "received_";
+
+/**
+ * The report of a guard's decisions in [start, end). `noticeDelays`: for each report
+ * received in the period and acted on, the milliseconds from receipt to the first action.
+ */
 export function guardReport(
   period: Period,
   start: number,
@@ -39,13 +53,16 @@ export function guardReport(
   rows: readonly GuardCount[],
   outages: readonly Outage[],
   now: number,
+  noticeDelays: readonly number[] = [],
 ): TransparencyReport {
   const byType: Record<string, number> = {};
   const byCategory: Record<string, number> = {};
   const byAction: Record<string, number> = {};
   const byMonth: Record<string, Record<string, number>> = {};
+  const onNotices: Record<string, number> = {};
   const redlight: Record<string, number> = {
     joins_refused: 0,
+    knocks_refused: 0,
     invites_refused: 0,
     publications_refused: 0,
     searches_redirected: 0,
@@ -60,8 +77,15 @@ export function guardReport(
   for (const row of rows) {
     if (row.hour < start || row.hour >= end) continue;
     if (row.action === "report") {
-      notices += row.count;
-      add(byType, row.reason === "" ? "unspecified" : row.reason, row.count);
+      if (row.reason.startsWith(RECEIVED)) {
+        notices += row.count;
+        add(byType, row.reason.slice(RECEIVED.length), row.count);
+      } else if (row.outcome === "done") {
+        add(onNotices, row.reason, row.count);
+        // Suspensions by moderators are account restrictions, as freezes are.
+        if (row.reason === "suspended") imposed += row.count;
+        if (row.reason === "unsuspended") reversed += row.count;
+      }
       continue;
     }
     if (row.action === "unfreeze" && row.outcome === "done") reversed += row.count;
@@ -77,6 +101,7 @@ export function guardReport(
     else manual += row.count;
     if (action === "account_frozen") imposed += row.count;
     if (action === "join_refused") add(redlight, "joins_refused", row.count);
+    if (action === "knock_refused") add(redlight, "knocks_refused", row.count);
     if (action === "invite_refused") add(redlight, "invites_refused", row.count);
     if (action === "publish_refused") add(redlight, "publications_refused", row.count);
     if (action === "search_redirected") add(redlight, "searches_redirected", row.count);
@@ -96,6 +121,10 @@ export function guardReport(
     period,
     template: TEMPLATE,
     notices_received: { total: notices, by_type: byType },
+    actions_on_notices: {
+      total: Object.values(onNotices).reduce((a, b) => a + b, 0),
+      by_action: onNotices,
+    },
     own_initiative_actions: {
       total: automated + manual,
       by_category: byCategory,
@@ -104,14 +133,16 @@ export function guardReport(
       not_automated: manual,
     },
     suspensions: { imposed, reversed },
-    median_hours_notice_to_action: null,
+    median_hours_notice_to_action: medianHours(noticeDelays),
     redlight: { ...redlight, fail_open_periods: periods, fail_open_minutes: Math.round(minutes) },
     by_month: byMonth,
     notes: [
       "Counts only: no room, user or list entry appears in this report.",
-      "Categories are the provider's list tags (joins, publications) and the term lists' MSC4456 harms (searches, invites); an action with two categories counts under both, so categories may sum to more than the total.",
-      "Account restrictions are freezes: a user repeatedly trying to reach listed rooms; reversals are unfreezes made by moderators.",
-      "The median time from a notice to the action on it is not recorded by the decisions log (hourly counts hold no individual notices).",
+      "Categories are the provider's list tags (joins, knocks, publications) and the term lists' MSC4456 harms (searches, invites); sweeps are uncategorised; an action with two categories counts under both, so categories may sum to more than the total.",
+      "Notices are the reports users filed (event, user and room reports); actions on notices are what moderators did with them (dismissed, escalated to the provider, the account suspended or unsuspended, the room blocked) and the provider's decisions on escalated rooms (accepted, rejected).",
+      "Own-initiative actions include sweeps (sweep_*): pending invites to listed rooms rejected, members of listed rooms alerted or evicted, listed rooms blocked, purged or their media quarantined.",
+      "Account restrictions are freezes (a user repeatedly trying to reach listed rooms) and suspensions by moderators; reversals are unfreezes and unsuspensions.",
+      "The median time from a notice to action is taken over the reports received in the period that moderators acted on, from receipt to the first action (dismissed, escalated, the room blocked, the reported account suspended).",
     ],
   };
 }
@@ -159,6 +190,7 @@ export function providerReport(period: Period, counts: readonly AuditCount[]): T
     period,
     template: TEMPLATE,
     notices_received: { total: 0, by_type: {} },
+    actions_on_notices: { total: 0, by_action: {} },
     own_initiative_actions: {
       total,
       by_category: {},

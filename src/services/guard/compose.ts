@@ -296,7 +296,10 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     reactions,
     ...(decisions === undefined
       ? {}
-      : { onDecision: (callback, decision) => decisions.decision(callback, decision) }),
+      : {
+          onDecision: (callback, decision, asKnock) =>
+            decisions.decision(callback, decision, asKnock ? "knock" : undefined),
+        }),
     failModes: guard.fail_mode,
     metrics,
     logger,
@@ -323,6 +326,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     logger,
     runInBackground,
     now,
+    decisions,
   });
   const commands = commandListener(guard, alertRoom, unfreezer, logger, reports);
 
@@ -377,7 +381,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
       identities,
       // Exactly the join gate's decision: no callback is asked for a knock.
       decideJoin: (user, room) =>
-        service.answer("user_may_join_room", ok({ user, room, is_invited: false })),
+        service.answer("user_may_join_room", ok({ user, room, is_invited: false }), true),
       onOutcome: (outcome) => metrics.knocks.inc({ outcome }),
     });
     const roomReports = new RoomReports({
@@ -438,6 +442,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
     now,
     runInBackground,
     alerts: alertRoom.sink,
+    decisions,
   });
 
   const summaryMs = durationMs(guard.alerts?.invite_summary_interval ?? "1m");

@@ -12,10 +12,13 @@ import { LogOnlyAlertSink, MatrixAlertSender, type AlertSink } from "./alerts/al
 import { lookupClientFor } from "./lookup/choose-client.js";
 import type { LookupClient } from "./lookup/lookup-client.js";
 import { NoLookupService } from "./lookup/no-lookup-client.js";
+import { DecisionLog } from "./decisions/decision-log.js";
+import type { DecisionRecord, DecisionRecorder } from "./decisions/decision-record.js";
 import type { GuardMetrics } from "./metrics/guard-metrics.js";
 import { matrixCaller } from "./synapse/matrix-http.js";
 import { SynapseSweepHomeserver } from "./synapse/sweep-homeserver.js";
 import { SqlSweepLedger } from "./sweep/sweep-ledger.js";
+import type { SweepAction } from "./sweep/sweep-ports.js";
 import type { SweepReport } from "./sweep/sweep-report.js";
 import { Sweeper } from "./sweep/sweeper.js";
 import { loadTermMatcher } from "./term-lists.js";
@@ -30,6 +33,8 @@ export interface SweepParts {
   readonly logger: Logger;
   readonly metrics?: GuardMetrics;
   readonly now: () => number;
+  /** The decisions log: each action taken or failed, as automated. */
+  readonly decisions?: DecisionRecorder | undefined;
 }
 
 /** The sweeper for `guard.sweep`, or why there is none. */
@@ -60,11 +65,23 @@ export function composeSweeper(parts: SweepParts): Sweeper | string {
     sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
     onAction: (action, result, reason) => {
       metrics?.sweepActions.inc({ action, result });
+      const record = sweepRecord(action, result);
+      if (record !== undefined) parts.decisions?.record(record);
       const detail = reason === undefined ? { action, result } : { action, result, reason };
       if (result === "failed") logger.warn(detail, "sweep action failed (retried next sweep)");
       else logger.info(detail, "sweep action");
     },
   });
+}
+
+/** The decisions log's record of one sweep action (automated); none for a room already gone. */
+export function sweepRecord(
+  action: SweepAction,
+  result: "done" | "failed" | "gone",
+): DecisionRecord | undefined {
+  // A room gone before the sweep acted is no action of the guard's.
+  if (result === "gone") return undefined;
+  return { action: "sweep", outcome: result, reason: action, automated: true };
 }
 
 /** Logs, counts and alerts one finished sweep (the alert names only new actions). */
@@ -123,9 +140,16 @@ export async function sweepOnce(
           roomId: guard.alerts.room_id,
           maxAttempts: 3,
         });
+  // Its actions are counted in the decisions log like a running guard's.
+  const decisions = new DecisionLog({
+    db: database,
+    now: () => Date.now(),
+    retentionMs: durationMs(guard.decisions.retention),
+  });
   try {
     const sweeper = composeSweeper({
       guard: { ...guard, sweep: guard.sweep ?? SWEEP_DEFAULTS },
+      decisions,
       lookup,
       database,
       readSecret: readSecretFile,
@@ -135,6 +159,7 @@ export async function sweepOnce(
     });
     if (typeof sweeper === "string") throw new Error(sweeper);
     const report = await sweeper.sweep({ dryRun });
+    await decisions.flush();
     reportSweep(report, {
       logger,
       alerts: sender ?? new LogOnlyAlertSink(() => undefined),

@@ -11,6 +11,7 @@ import type { Decision, GatedCallback, GuardEvent } from "../gates/verdict.js";
 import {
   decisionRecord,
   loggedEvents,
+  type DecisionAction,
   type DecisionRecord,
   type DecisionRecorder,
   type LoggedEvent,
@@ -47,9 +48,10 @@ export class DecisionLog implements DecisionRecorder {
 
   constructor(private readonly deps: DecisionLogDeps) {}
 
-  /** Counts one decision of a gate, and keeps its freezes. */
-  decision(callback: GatedCallback, decision: Decision): void {
-    this.record(decisionRecord(callback, decision));
+  /** Counts one decision of a gate (as `action` when given: a knock), and keeps its freezes. */
+  decision(callback: GatedCallback, decision: Decision, action?: DecisionAction): void {
+    const record = decisionRecord(callback, decision);
+    this.record(action === undefined ? record : { ...record, action });
     this.events(decision.events);
   }
 

@@ -44,8 +44,11 @@ export interface GuardServiceDeps {
   readonly messages: RefusalMessages;
   /** Acts on each decision's events after the answer (alerts, suspensions). */
   readonly reactions: EventHandler;
-  /** Told each decision after the answer is known (the decisions log); returns at once. */
-  readonly onDecision?: (callback: GatedCallback, decision: Decision) => void;
+  /**
+   * Told each decision after the answer is known (the decisions log); returns at once.
+   * `asKnock`: a knock the client-API proxy decided as a join.
+   */
+  readonly onDecision?: (callback: GatedCallback, decision: Decision, asKnock: boolean) => void;
   readonly failModes: Readonly<Record<GatedCallback, FailMode>>;
   readonly metrics: GuardMetrics;
   readonly logger: Logger;
@@ -60,8 +63,11 @@ const isGated = (name: string): name is GatedCallback =>
 export class GuardService {
   constructor(private readonly deps: GuardServiceDeps) {}
 
-  /** The answer to `POST …/{callback}` with a body already parsed as a JSON object (or not). */
-  async answer(callback: string, body: Result<Body, string>): Promise<WireAnswer> {
+  /**
+   * The answer to `POST …/{callback}` with a body already parsed as a JSON object (or not).
+   * `asKnock`: the knock gate asks the join decision for a knock, recorded as a knock.
+   */
+  async answer(callback: string, body: Result<Body, string>, asKnock = false): Promise<WireAnswer> {
     if (callback === "ping") return { status: 200, body: pong(body) };
     // Unknown callbacks are allowed, so an over-broad `enabled_callbacks` never fails closed.
     if (!isGated(callback)) return ALLOW;
@@ -75,7 +81,7 @@ export class GuardService {
       reason: verdict.reason,
     });
     this.deps.reactions.handle(decision.events);
-    this.deps.onDecision?.(callback, decision);
+    this.deps.onDecision?.(callback, decision, asKnock);
     return this.deps.messages.answer(verdict);
   }
 

@@ -9,6 +9,7 @@ import type { RunInBackground } from "../../../observability/background.js";
 import type { Logger } from "../../../observability/logger.js";
 import type { SqlDatabase } from "../../../storage/sql-database.js";
 import type { AlertSink } from "../alerts/alert-sender.js";
+import type { DecisionRecorder } from "../decisions/decision-record.js";
 import type { ReportCommand } from "../alerts/commands.js";
 import type { CheckResult } from "../lookup/lookup-client.js";
 import { NO_PROVIDER, HttpReportUplink, type ReportUplink } from "../lookup/report-client.js";
@@ -32,6 +33,8 @@ export interface ReportsDeps {
   readonly logger: Logger;
   readonly runInBackground: RunInBackground;
   readonly now: () => number;
+  /** The decisions log: reports received and actions on them. */
+  readonly decisions?: DecisionRecorder | undefined;
 }
 
 /** The running feature. */
@@ -64,6 +67,7 @@ export function composeReports(deps: ReportsDeps): Reports | undefined {
     alerts: deps.alerts,
     logger,
     now,
+    decisions: deps.decisions,
   });
   const commands = new ReportCommands({
     store: reports.store,
@@ -81,6 +85,7 @@ export function composeReports(deps: ReportsDeps): Reports | undefined {
     alerts: deps.alerts,
     logger,
     now,
+    decisions: deps.decisions,
   });
   const pass = () => runInBackground("reports", () => reports.pass());
   let following: Promise<void> | undefined;

@@ -5,6 +5,7 @@ import { ok, err } from "../../../core/result.js";
 import { openGuardDatabase } from "../../../storage/guard-database.js";
 import type { SqlDatabase } from "../../../storage/sql-database.js";
 import type { AlertText } from "../alerts/alert-text.js";
+import type { DecisionRecord } from "../decisions/decision-record.js";
 import { parseCommand, type ReportCommand } from "../alerts/commands.js";
 import type { CheckResult } from "../lookup/lookup-client.js";
 import type { ReportUplink } from "../lookup/report-client.js";
@@ -126,6 +127,8 @@ async function world(checkAnswers: "answer" | "down" = "answer") {
           ),
         };
   const logger = pino({ level: "silent" });
+  const recorded: DecisionRecord[] = [];
+  const decisions = { record: (r: DecisionRecord) => recorded.push(r) };
   const synapseReports = new SynapseReports(synapse.call);
   const make = () =>
     new GuardReports({
@@ -135,6 +138,7 @@ async function world(checkAnswers: "answer" | "down" = "answer") {
       alerts: sink,
       logger,
       now: () => 5000,
+      decisions,
     });
   const reports = make();
   const uplink = new FakeUplink();
@@ -151,10 +155,11 @@ async function world(checkAnswers: "answer" | "down" = "answer") {
     alerts: sink,
     logger,
     now: () => 6000,
+    decisions,
   });
   const run = (text: string) =>
     commands.run(parseCommand(text) as ReportCommand, "@mod:example.org");
-  return { synapse, alerts, reports, make, commands, uplink, run };
+  return { synapse, alerts, reports, make, commands, uplink, run, recorded };
 }
 
 describe("reports into the alert room", () => {
@@ -310,6 +315,38 @@ describe("report commands", () => {
     expect(outcomes[0]?.text.plain).toContain(`Report ${e} accepted by the provider`);
     const stored = await w.reports.store.get(e);
     expect(stored).toMatchObject({ state: "accepted", roomId: null });
+  });
+
+  it("records reports by kind and each action on them, and the first action's time", async () => {
+    const w = await world();
+    await w.reports.pass();
+    const e = w.synapse.reportEvent("@a:example.org", CLEAN, "x");
+    const u = w.synapse.reportUser("@a:example.org", "@b:example.org", "x");
+    const e2 = w.synapse.reportEvent("@a:example.org", CLEAN, "y");
+    w.synapse.reportEvent("@a:example.org", CLEAN, "left alone");
+    await w.reports.pass();
+    await w.run(`!redlight dismiss ${e}`);
+    await w.run(`!redlight dismiss ${e}`); // not open any more: no second action
+    await w.run("!redlight suspend @b:example.org");
+    await w.run(`!redlight escalate ${e2}`);
+    await w.run(`!redlight block-room ${e2}`);
+    await w.run("!redlight unsuspend @b:example.org");
+    w.uplink.state = "rejected";
+    await w.commands.followEscalations();
+    // Event reports are polled before user reports.
+    const person = { action: "report", outcome: "done", automated: false };
+    expect(w.recorded).toEqual([
+      ...["event", "event", "event", "user"].map((k) => ({ ...person, reason: `received_${k}` })),
+      ...["dismissed", "suspended", "escalated", "room_blocked", "unsuspended", "rejected"].map(
+        (reason) => ({ ...person, reason }),
+      ),
+    ]);
+    // Acted on at 6000: the dismissed, the suspended user's and the escalated report.
+    const delays = await Promise.all(
+      [e, u, e2].map(async (id) => 6000 - ((await w.reports.store.get(id))?.receivedAt ?? 0)),
+    );
+    expect((await w.reports.store.actionDelays(0, 10_000)).sort()).toEqual(delays.sort());
+    expect(await w.reports.store.actionDelays(0, 1000)).toEqual([]);
   });
 
   it("parses the commands and refuses malformed ones", () => {

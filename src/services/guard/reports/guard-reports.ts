@@ -12,6 +12,7 @@ import type { Logger } from "../../../observability/logger.js";
 import { Cursors } from "../../../storage/guard-database.js";
 import type { SqlDatabase } from "../../../storage/sql-database.js";
 import type { AlertSink } from "../alerts/alert-sender.js";
+import type { DecisionRecorder } from "../decisions/decision-record.js";
 import type { ListedRoom } from "../gates/verdict.js";
 import type { CheckResult } from "../lookup/lookup-client.js";
 import {
@@ -21,6 +22,7 @@ import {
   type Listing,
   type NewGuardReport,
 } from "./report-store.js";
+import { reportReceived } from "./report-records.js";
 import { MAX_KEPT_REASON, reportAlert } from "./report-text.js";
 import type { SynapseReport, SynapseReportKind, SynapseReports } from "./synapse-reports.js";
 
@@ -37,6 +39,8 @@ export interface GuardReportsDeps {
   readonly alerts: AlertSink;
   readonly logger: Logger;
   readonly now: () => number;
+  /** The decisions log: each report received, by kind. */
+  readonly decisions?: DecisionRecorder | undefined;
 }
 
 const KINDS: readonly SynapseReportKind[] = ["event", "user"];
@@ -190,6 +194,7 @@ export class GuardReports {
     inserted: readonly GuardReport[],
     details: ReadonlyMap<string, ListedRoom>,
   ): Promise<void> {
+    for (const r of inserted) this.deps.decisions?.record(reportReceived(r.kind));
     this.post(inserted, details);
     await this.store.markAlerted(
       inserted.map((r) => r.shortId),

@@ -11,6 +11,8 @@ import type { Logger } from "../../../observability/logger.js";
 import type { AlertSink } from "../alerts/alert-sender.js";
 import type { ReportCommand } from "../alerts/commands.js";
 import type { ReportUplink } from "../lookup/report-client.js";
+import type { DecisionRecorder } from "../decisions/decision-record.js";
+import { reportActed, type ReportAction } from "./report-records.js";
 import { outcomeAlert } from "./report-text.js";
 import type { GuardReport, ReportStore } from "./report-store.js";
 import type { SynapseReports } from "./synapse-reports.js";
@@ -26,6 +28,8 @@ export interface ReportCommandsDeps {
   readonly alerts: AlertSink;
   readonly logger: Logger;
   readonly now: () => number;
+  /** The decisions log: each action taken (or failed) on a report. */
+  readonly decisions?: DecisionRecorder | undefined;
 }
 
 const NO_ADMIN = "needs guard.admin_token_file (Synapse's admin API); nothing was changed";
@@ -42,6 +46,11 @@ export class ReportCommands {
       const suspender = this.deps.suspender;
       if (suspender === undefined) return `${actor}: ${command.kind} ${NO_ADMIN}.`;
       const done = await suspender.setSuspended(command.user, command.kind === "suspend");
+      this.deps.decisions?.record(
+        reportActed(command.kind === "suspend" ? "suspended" : "unsuspended", done.ok),
+      );
+      if (done.ok && command.kind === "suspend")
+        await this.deps.store.actedOnUser(command.user, this.deps.now());
       return done.ok
         ? `${actor} ${command.kind === "suspend" ? "suspended" : "unsuspended"} ${command.user}.`
         : `${actor}: ${command.kind} of ${command.user} failed (${done.error}); nothing was changed.`;
@@ -66,6 +75,7 @@ export class ReportCommands {
       "dismissed",
       this.deps.now(),
     );
+    if (changed) await this.didAct(report, "dismissed");
     return changed
       ? `${actor} dismissed report ${report.shortId}.`
       : `${actor}: report ${report.shortId} is ${report.state}, not open; nothing was changed.`;
@@ -77,6 +87,8 @@ export class ReportCommands {
     const room = await this.roomOf(report);
     if (!room.ok) return `${actor}: report ${report.shortId}: ${room.error}; nothing was changed.`;
     const blocked = await synapse.blockRoom(room.value);
+    if (blocked.ok) await this.didAct(report, "room_blocked");
+    else this.deps.decisions?.record(reportActed("room_blocked", false));
     return blocked.ok
       ? `${actor} blocked the room of report ${report.shortId}: no local user can join it.`
       : `${actor}: blocking the room of report ${report.shortId} failed (${blocked.error}).`;
@@ -100,7 +112,14 @@ export class ReportCommands {
     await this.deps.store.setState(id, ["open", "dismissed"], "escalated", this.deps.now(), {
       escalationRef: filed.value,
     });
+    await this.didAct(report, "escalated");
     return `${actor} escalated report ${id} to the provider; this room hears the outcome.`;
+  }
+
+  /** Counts a moderator's action and notes the report's first action time. */
+  private async didAct(report: GuardReport, action: ReportAction): Promise<void> {
+    this.deps.decisions?.record(reportActed(action));
+    await this.deps.store.acted(report.shortId, this.deps.now());
   }
 
   /** The reported room: kept, or (an event report) asked from Synapse. */
@@ -129,6 +148,7 @@ export class ReportCommands {
       const changed = await store.setState(report.shortId, ["escalated"], state, now(), {
         forgetRoom: state === "accepted",
       });
+      if (changed) this.deps.decisions?.record(reportActed(state));
       if (changed)
         alerts.post(
           "report_outcome",

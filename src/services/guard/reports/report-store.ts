@@ -156,6 +156,34 @@ export class ReportStore {
     );
   }
 
+  /** Notes the first moderator action on a report (later ones keep the first time). */
+  async acted(shortId: string, now: number): Promise<void> {
+    await this.db.run("UPDATE reports SET acted_at = ? WHERE short_id = ? AND acted_at IS NULL", [
+      now,
+      shortId,
+    ]);
+  }
+
+  /** Notes an action on a user (a suspension) as the first action on reports naming them. */
+  async actedOnUser(user: string, now: number): Promise<void> {
+    await this.db.run(
+      "UPDATE reports SET acted_at = ? WHERE target_user = ? AND acted_at IS NULL AND received_at <= ?",
+      [now, user, now],
+    );
+  }
+
+  /**
+   * For each report received in [from, to) and acted on, the milliseconds from receipt to
+   * the first action: the transparency report's median time from notice to action.
+   */
+  async actionDelays(from: number, to: number): Promise<number[]> {
+    const rows = await this.db.all<{ received_at: number | string; acted_at: number | string }>(
+      "SELECT received_at, acted_at FROM reports WHERE received_at >= ? AND received_at < ? AND acted_at IS NOT NULL",
+      [from, to],
+    );
+    return rows.map((r) => Math.max(0, Number(r.acted_at) - Number(r.received_at)));
+  }
+
   /** Escalated reports awaiting the provider's decision. */
   async escalated(): Promise<GuardReport[]> {
     const rows = await this.db.all<Row>(
