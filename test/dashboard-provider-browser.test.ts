@@ -172,7 +172,10 @@ describe("the provider dashboard in a browser", () => {
     // A forged CSRF token on the accept form: refused, nothing changed.
     await row(accepted)
       .locator('form[action="/reviews/accept"] input[name=csrf]')
-      .evaluate((input) => input.setAttribute("value", "forged"));
+      // (The page's own DOM, typed here: the tests compile without the DOM library.)
+      .evaluate((input: { setAttribute(name: string, value: string): void }) =>
+        input.setAttribute("value", "forged"),
+      );
     const [forged] = await Promise.all([
       page.waitForResponse((r) => r.url().endsWith("/reviews/accept")),
       row(accepted).locator("button", { hasText: "Accept" }).click(),

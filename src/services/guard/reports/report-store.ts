@@ -156,6 +156,15 @@ export class ReportStore {
     );
   }
 
+  /** The latest `limit` reports, newest first (for the dashboard). */
+  async recent(limit: number): Promise<GuardReport[]> {
+    const rows = await this.db.all<Row>(
+      "SELECT * FROM reports ORDER BY received_at DESC, short_id LIMIT ?",
+      [limit],
+    );
+    return rows.map(fromRow);
+  }
+
   /** Escalated reports awaiting the provider's decision. */
   async escalated(): Promise<GuardReport[]> {
     const rows = await this.db.all<Row>(
