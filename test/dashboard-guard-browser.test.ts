@@ -3,7 +3,8 @@
  * refused without a session, logged in through the homeserver (a stand-in that answers
  * Synapse's login, whoami, admin and room-state APIs with their wire formats), charts drawn
  * from a seeded decisions log, an account unfrozen with the button, and forged, cross-site
- * and session-less forms refused with nothing changed.
+ * and session-less forms refused with nothing changed; the reports page (a report dismissed
+ * with its button, no room id, reasons as text) and the sweeps page (ledger counts only).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +15,8 @@ import type { RoomId, UserId } from "../src/core/ids.js";
 import { openGuardDatabase } from "../src/storage/guard-database.js";
 import type { SqlDatabase } from "../src/storage/sql-database.js";
 import { refuse } from "../src/services/guard/gates/verdict.js";
+import { ReportStore } from "../src/services/guard/reports/report-store.js";
+import { SqlSweepLedger } from "../src/services/guard/sweep/sweep-ledger.js";
 import { FakeHomeserver, type ReceivedRequest } from "./doubles/fake-homeserver.js";
 import { FakeLookupClient } from "./doubles/guard-fakes.js";
 import { launchBrowser, screenshot } from "./support/browser.js";
@@ -23,6 +26,9 @@ const ALERT_ROOM = "!alerts:example.org";
 const FROZEN = "@quokkaberry:example.org" as UserId;
 const SECOND = "@plumcot:example.org" as UserId;
 const room = "!synthetic-0001:example.org" as RoomId;
+const REPORTED = "!synthetic-reported-0201:example.org" as RoomId;
+// Untrusted text from a reporter: the page must show it as text.
+const REASON = '<img id="injected" src="x"> quokkaberry spam';
 const USERS: Record<string, { password: string; token: string }> = {
   "@admin:example.org": { password: "synthetic-admin-pass", token: "tok-admin" },
   "@mod:example.org": { password: "synthetic-mod-pass", token: "tok-mod" },
@@ -100,6 +106,7 @@ describe("the guard dashboard in a browser", () => {
         guard: {
           dashboard: { listen: "127.0.0.1:0" },
           alerts: { room_id: ALERT_ROOM, access_token_file: botToken, commands: false },
+          reports: {},
         },
       },
       { lookup, database: db },
@@ -144,6 +151,33 @@ describe("the guard dashboard in a browser", () => {
         ]),
       );
     await log.flush();
+    // Reports as the poller records them: a listed room's id is not kept.
+    const report = (shortId: string, listed: "listed" | "not_listed", at: number) => ({
+      shortId,
+      kind: "event" as const,
+      synapseId: Number(shortId.slice(1)),
+      reporter: "@reporter:example.org",
+      targetUser: SECOND,
+      eventId: `$synthetic-${shortId}`,
+      roomId: listed === "listed" ? null : REPORTED,
+      reason: REASON,
+      listed,
+      receivedAt: at,
+    });
+    const at = Date.now() - 60_000;
+    await new ReportStore(db).insert(
+      db,
+      [report("e1", "not_listed", at), report("e2", "listed", at + 1)],
+      at + 2,
+    );
+    // Sweep actions: two invites rejected, one eviction begun and not finished.
+    const ledger = new SqlSweepLedger(db, "synthetic-pseudonym-secret");
+    for (const user of [FROZEN, SECOND]) {
+      const key = { room, user, action: "reject_invite" as const };
+      await ledger.begin(key, at);
+      await ledger.finish(key, at);
+    }
+    await ledger.begin({ room, user: FROZEN, action: "evict" }, at);
     base = await guard.composed.dashboard.listen({ host: "127.0.0.1", port: 0 });
     browser = await launchBrowser();
   });
@@ -249,6 +283,65 @@ describe("the guard dashboard in a browser", () => {
     );
     expect(unfreezes.map((r) => Number(r.count))).toEqual([1]);
     expect((await screenshot(page, "dashboard-guard-frozen")).length).toBeGreaterThan(1000);
+    await page.close();
+  });
+
+  it("lists reports without room ids, dismisses one with its button, and shows sweep counts", async () => {
+    const page = await browser.newPage({ viewport: { width: 1150, height: 400 } });
+    await loginAs(page, "mod", "synthetic-mod-pass");
+    await page.goto(`${base}/reports`);
+    const row = (id: string) =>
+      page.locator("tr").filter({ has: page.locator("code", { hasText: new RegExp(`^${id}$`) }) });
+    const cells = async (id: string) =>
+      (await row(id).locator("td").allTextContents()).map((t) => t.trim());
+    expect((await cells("e1")).slice(1, 7)).toEqual([
+      "event",
+      "open",
+      "@reporter:example.org",
+      SECOND,
+      expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown as string,
+      "not listed",
+    ]);
+    expect((await cells("e2"))[6]).toBe("listed");
+    await expect(row("e1").locator(".reason").textContent()).resolves.toBe(REASON);
+    expect(await page.locator("#injected").count()).toBe(0);
+    const html = await page.content();
+    expect(html).not.toContain(REPORTED);
+    expect(html).not.toContain(room);
+    // A listed room is never escalated: no button for it.
+    expect(await row("e2").locator("button", { hasText: "Escalate" }).count()).toBe(0);
+    expect((await screenshot(page, "dashboard-guard-reports")).length).toBeGreaterThan(1000);
+
+    const csrf = await page.locator("input[name=csrf]").first().getAttribute("value");
+    const forged = await page.request.post(`${base}/reports/dismiss`, {
+      form: { csrf: "forged", id: "e1" },
+    });
+    expect(forged.status()).toBe(403);
+    const unknown = await page.request.post(`${base}/reports/dismiss`, {
+      form: { csrf: csrf ?? "", id: "e99" },
+    });
+    // The form's answer redirects to the page, which shows the command's refusal.
+    expect(unknown.ok()).toBe(true);
+    expect(await unknown.text()).toContain("there is no report e99; nothing was changed");
+    await page.reload();
+    expect((await cells("e1"))[2]).toBe("open");
+
+    await row("e1").locator("button", { hasText: "Dismiss" }).click();
+    await expect(page.locator(".flash.ok").textContent()).resolves.toContain(
+      "@mod:example.org dismissed report e1",
+    );
+    expect((await cells("e1"))[2]).toBe("dismissed");
+    expect((await new ReportStore(db).get("e1"))?.state).toBe("dismissed");
+    expect((await cells("e2"))[2]).toBe("open");
+
+    await page.goto(`${base}/sweeps`);
+    const kind = (action: string) =>
+      page.locator("table").first().locator("tr", { hasText: action }).locator("td");
+    await expect(kind("reject_invite").nth(1).textContent()).resolves.toBe("done");
+    await expect(kind("reject_invite").nth(2).textContent()).resolves.toBe("2");
+    await expect(kind("evict").nth(1).textContent()).resolves.toContain("not finished");
+    await expect(kind("evict").nth(2).textContent()).resolves.toBe("1");
+    expect(await page.content()).not.toContain(room);
     await page.close();
   });
 });

@@ -5,13 +5,18 @@
  * the encrypted list of accepted reports, which the lookup service loads at its next reload.
  */
 import type { Config } from "../config/schema.js";
-import { reportsListSource, unseal, writeReportsList } from "../list/reports-list.js";
 import { reportsKey } from "../services/lookup/report-key.js";
+import {
+  acceptReview,
+  openReview,
+  parseReviewTags,
+  rejectReview,
+  type ReviewDecisionDeps,
+} from "../services/lookup/review/review-decisions.js";
 import type { ReviewReport, ReviewState, Storage } from "../storage/storage.js";
 import { CliError, say, withStorage } from "./context.js";
 
 const STATES = new Set<ReviewState>(["pending", "accepted", "rejected"]);
-const TAG_RE = /^[a-z0-9_.-]{1,64}$/;
 
 /** Lists the queue (pending first is the reviewer's usual `--state pending`). */
 export async function listReports(options: { config?: string; state?: string }): Promise<void> {
@@ -34,18 +39,16 @@ export async function listReports(options: { config?: string; state?: string }):
 export async function showReport(ref: string, options: { config?: string }): Promise<void> {
   await withStorage(options.config, async (storage, config) => {
     const report = await found(storage, ref);
-    const key = keyOf(config);
-    const room = unseal(report.sealedRoom, key);
-    const reason = unseal(report.sealedReason, key);
-    if (!room.ok || !reason.ok) throw new CliError(`${ref}: cannot be opened with the list key`);
+    const opened = openReview(report, keyOf(config));
+    if (!opened.ok) throw new CliError(opened.error);
     const lines = [
       `report ${report.ref}`,
       `state: ${report.state}${report.decidedAt === null ? "" : ` (${new Date(report.decidedAt).toISOString()})`}`,
       `client: ${report.client}`,
       `received: ${new Date(report.createdAt).toISOString()}`,
-      `room: ${room.value}`,
+      `room: ${opened.value.roomId}`,
       // Untrusted text: quoted, so no control character reaches the terminal.
-      `reason: ${JSON.stringify(reason.value)}`,
+      `reason: ${JSON.stringify(opened.value.reason)}`,
       `suggested tags: ${report.tags.join(",") || "-"}`,
       ...(report.acceptedTags === null ? [] : [`list tags: ${report.acceptedTags.join(",")}`]),
     ];
@@ -58,28 +61,16 @@ export async function acceptReport(
   ref: string,
   options: { config?: string; tags: string },
 ): Promise<void> {
-  const tags = [
-    ...new Set(
-      options.tags
-        .split(",")
-        .map((t) => t.trim())
-        .filter(Boolean),
-    ),
-  ];
-  const bad = tags.find((t) => !TAG_RE.test(t));
-  if (tags.length === 0 || bad !== undefined)
-    throw new CliError("--tags takes tags such as csam,spam (lowercase letters, digits, _ . -)");
+  const tags = parseReviewTags(options.tags);
+  if (!tags.ok) throw new CliError(`--tags: ${tags.error}`);
   await withStorage(options.config, async (storage, config) => {
-    const key = keyOf(config);
-    const report = await found(storage, ref);
-    if (!unseal(report.sealedRoom, key).ok)
-      throw new CliError(`${ref}: cannot be opened with the list key; nothing changed`);
-    if (!(await storage.decideReviewReport(ref, "accepted", tags, Date.now())))
-      throw new CliError(`${ref} is already ${report.state}`);
-    const entries = await writeAccepted(storage, config, key);
-    const outside = tags.filter((t) => !config.lookup.filtered_tags.includes(t));
-    if (outside.length > 0)
-      say(`warning: the server does not filter ${outside.join(", ")}; lookups will not match it`);
+    const accepted = await acceptReview(decisionDeps(storage, config), ref, tags.value);
+    if (!accepted.ok) throw new CliError(accepted.error);
+    const { entries, unfiltered } = accepted.value;
+    if (unfiltered.length > 0)
+      say(
+        `warning: the server does not filter ${unfiltered.join(", ")}; lookups will not match it`,
+      );
     say(
       `accepted ${ref}; the reports list holds ${entries} entries and takes effect at the next reload (redlight list reload)`,
     );
@@ -89,9 +80,8 @@ export async function acceptReport(
 /** Rejects a pending report. */
 export async function rejectReport(ref: string, options: { config?: string }): Promise<void> {
   await withStorage(options.config, async (storage) => {
-    const report = await found(storage, ref);
-    if (!(await storage.decideReviewReport(ref, "rejected", null, Date.now())))
-      throw new CliError(`${ref} is already ${report.state}`);
+    const rejected = await rejectReview({ storage, now: () => Date.now() }, ref);
+    if (!rejected.ok) throw new CliError(rejected.error);
     say(`rejected ${ref}`);
   });
 }
@@ -108,19 +98,14 @@ function keyOf(config: Config): Buffer {
   return key;
 }
 
-/** Writes every accepted report into the encrypted list file; answers how many. */
-async function writeAccepted(storage: Storage, config: Config, key: Buffer): Promise<number> {
-  const path = config.lookup.reports?.list_file;
-  if (path === undefined) throw new CliError("lookup.reports is not configured");
-  const accepted = await storage.listReviewReports("accepted");
-  const entries = accepted.flatMap((r) => {
-    const room = unseal(r.sealedRoom, key);
-    return room.ok ? [{ ref: r.ref, roomId: room.value, tags: r.acceptedTags ?? r.tags }] : [];
-  });
-  writeReportsList(path, entries, key);
-  // Read it back as the lookup service will: a file it cannot load is caught here.
-  const check = await reportsListSource(path, key, 0).fetch();
-  if (!check.ok)
-    throw new CliError(`the reports list was written but does not load: ${check.error}`);
-  return entries.length;
+function decisionDeps(storage: Storage, config: Config): ReviewDecisionDeps {
+  const listFile = config.lookup.reports?.list_file;
+  if (listFile === undefined) throw new CliError("lookup.reports is not configured");
+  return {
+    storage,
+    key: keyOf(config),
+    listFile,
+    filteredTags: config.lookup.filtered_tags,
+    now: () => Date.now(),
+  };
 }

@@ -421,6 +421,7 @@ export function composeGuard(guard: GuardConfig, ports: GuardPorts): ComposedGua
           db: ports.database,
           decisions,
           unfreezer,
+          reports,
           callAs: (token) => matrixCaller(guard.homeserver_url, token, ALERT_CALL_TIMEOUT_MS),
           alertRoom:
             guard.alerts === undefined || alertRoom.call === undefined

@@ -226,6 +226,16 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
           storage,
           audit,
           listHealth,
+          reviews:
+            cfg.reports === undefined || reportKey === undefined
+              ? undefined
+              : {
+                  storage,
+                  key: reportKey,
+                  listFile: cfg.reports.list_file,
+                  filteredTags: cfg.filtered_tags,
+                  now,
+                },
           quotaUse: (client) => ({
             used: limiters.client.estimate(client, now()),
             limit: cfg.rate_limits.client.requests,

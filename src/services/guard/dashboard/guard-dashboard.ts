@@ -12,12 +12,16 @@ import type { SqlExecutor } from "../../../storage/sql-database.js";
 import { frozenPage } from "./frozen-page.js";
 import { matrixLogin, type GuardPrincipal } from "./matrix-login.js";
 import { overviewPage } from "./overview-page.js";
+import { reportsPage, type ReportsPageDeps } from "./reports-page.js";
+import { sweepsPage } from "./sweeps-page.js";
 
 /** What the guard's dashboard is built from. */
 export interface GuardDashboardDeps {
   readonly db: SqlExecutor;
   readonly decisions: DecisionLog;
   readonly unfreezer: Unfreezer;
+  /** The reports feature, when `guard.reports` is configured. */
+  readonly reports: ReportsPageDeps | undefined;
   readonly callAs: (token: string) => MatrixCall;
   readonly alertRoom: { readonly roomId: string; readonly call: MatrixCall } | undefined;
   readonly sessionTtlMs: number;
@@ -32,6 +36,8 @@ export function guardDashboard(deps: GuardDashboardDeps): FastifyInstance {
   const pages: DashboardPage<GuardPrincipal>[] = [
     overviewPage(queries, deps.now),
     frozenPage(queries, deps.unfreezer, () => deps.decisions.flush()),
+    ...(deps.reports === undefined ? [] : [reportsPage(deps.reports)]),
+    sweepsPage(deps.db, deps.now),
   ];
   return createDashboardApp({
     product: "Redlight guard",

@@ -17,6 +17,7 @@ import { SynapseAdmin } from "../synapse/synapse-admin.js";
 import type { MatrixCall } from "../synapse/matrix-http.js";
 import { GuardReports, type RoomReport } from "./guard-reports.js";
 import { ReportCommands } from "./report-commands.js";
+import type { ReportStore } from "./report-store.js";
 import { SynapseReports } from "./synapse-reports.js";
 
 /** What the reports feature needs from the guard. */
@@ -41,6 +42,8 @@ export interface ReportsDeps {
 export interface Reports {
   /** Takes a room report (from the client-API proxy); posted within one poll interval. */
   acceptRoomReport(report: RoomReport): void;
+  /** The reports kept (read by the dashboard). */
+  readonly store: ReportStore;
   /** Runs an alert-room report command; answers the reply. */
   readonly command: (command: ReportCommand, actor: string) => Promise<string>;
   timers(): NodeJS.Timeout[];
@@ -100,6 +103,7 @@ export function composeReports(deps: ReportsDeps): Reports | undefined {
       reports.acceptRoomReport(report);
       pass();
     },
+    store: reports.store,
     command: (command, actor) => commands.run(command, actor),
     timers() {
       pass();

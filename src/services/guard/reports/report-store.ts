@@ -184,6 +184,15 @@ export class ReportStore {
     return rows.map((r) => Math.max(0, Number(r.acted_at) - Number(r.received_at)));
   }
 
+  /** The latest `limit` reports, newest first (for the dashboard). */
+  async recent(limit: number): Promise<GuardReport[]> {
+    const rows = await this.db.all<Row>(
+      "SELECT * FROM reports ORDER BY received_at DESC, short_id LIMIT ?",
+      [limit],
+    );
+    return rows.map(fromRow);
+  }
+
   /** Escalated reports awaiting the provider's decision. */
   async escalated(): Promise<GuardReport[]> {
     const rows = await this.db.all<Row>(

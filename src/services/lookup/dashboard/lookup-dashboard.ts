@@ -11,6 +11,8 @@ import { clientsPage } from "./clients-page.js";
 import { freezesPage } from "./freezes-page.js";
 import type { ListHealth } from "./list-health.js";
 import { listPage } from "./list-page.js";
+import { reviewPage } from "./review-page.js";
+import type { ReviewDecisionDeps } from "../review/review-decisions.js";
 
 /** What the provider's dashboard is built from. */
 export interface LookupDashboardDeps {
@@ -18,6 +20,8 @@ export interface LookupDashboardDeps {
   readonly storage: Storage;
   readonly audit: AuditReader;
   readonly listHealth: ListHealth;
+  /** The review queue's decisions, when `lookup.reports` is configured. */
+  readonly reviews: ReviewDecisionDeps | undefined;
   readonly quotaUse: (client: string) => { used: number; limit: number };
   readonly sessionTtlMs: number;
   readonly now: () => number;
@@ -31,6 +35,7 @@ export function lookupDashboard(deps: LookupDashboardDeps): FastifyInstance {
     clientsPage(deps),
     listPage(deps.listHealth),
     freezesPage(deps.storage),
+    ...(deps.reviews === undefined ? [] : [reviewPage(deps.reviews)]),
   ];
   return createDashboardApp({
     product: "Redlight provider",
