@@ -114,6 +114,7 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
       metrics.listEntries.set(entries);
       metrics.listBytes.set(bytes);
       listHealth.swapped(entries, bytes);
+      privateLookup?.sets.listSwapped();
     },
   });
   const clients = new ClientRegistry(cfg.filtered_tags);
