@@ -8,7 +8,7 @@ import type { Logger } from "../../observability/logger.js";
 import type { SqlExecutor } from "../../storage/sql-database.js";
 import { readSecretFile } from "../../config/secrets.js";
 import { openGuardDatabase } from "../../storage/guard-database.js";
-import { LogOnlyAlertSink, MatrixAlertSender, type AlertSink } from "./alerts/alert-sender.js";
+import { LogOnlyAlertSink, type AlertSink } from "./alerts/alert-sender.js";
 import { lookupClientFor } from "./lookup/choose-client.js";
 import type { LookupClient } from "./lookup/lookup-client.js";
 import { NoLookupService } from "./lookup/no-lookup-client.js";
@@ -22,6 +22,7 @@ import type { SweepAction } from "./sweep/sweep-ports.js";
 import type { SweepReport } from "./sweep/sweep-report.js";
 import { Sweeper } from "./sweep/sweeper.js";
 import { loadTermMatcher } from "./term-lists.js";
+import { commandLineAlertSender } from "./operations/command-line-alerts.js";
 
 /** What sweeps are made of. */
 export interface SweepParts {
@@ -128,18 +129,7 @@ export async function sweepOnce(
       ? new NoLookupService()
       : lookupClientFor(guard.lookup, readSecretFile(guard.lookup.api_token_file));
   const database = await openGuardDatabase(guard.database);
-  const sender =
-    guard.alerts === undefined || dryRun
-      ? undefined
-      : new MatrixAlertSender({
-          call: matrixCaller(
-            guard.homeserver_url,
-            readSecretFile(guard.alerts.access_token_file),
-            10_000,
-          ),
-          roomId: guard.alerts.room_id,
-          maxAttempts: 3,
-        });
+  const sender = dryRun ? undefined : commandLineAlertSender(guard);
   // Its actions are counted in the decisions log like a running guard's.
   const decisions = new DecisionLog({
     db: database,

@@ -8,12 +8,13 @@ import { readSecretFile } from "../../../config/secrets.js";
 import { keyedUserPseudonym } from "../../../core/hash.js";
 import type { UserId } from "../../../core/ids.js";
 import { err, type Result } from "../../../core/result.js";
-import { LogOnlyAlertSink, MatrixAlertSender } from "../alerts/alert-sender.js";
+import { LogOnlyAlertSink } from "../alerts/alert-sender.js";
 import { FrozenAccounts } from "../gates/frozen-accounts.js";
 import { StandardLookupClient } from "../lookup/lookup-client.js";
 import { matrixCaller } from "../synapse/matrix-http.js";
 import { SynapseAdmin } from "../synapse/synapse-admin.js";
 import { Unfreezer, type UnfreezeOutcome } from "./unfreeze.js";
+import { commandLineAlertSender } from "./command-line-alerts.js";
 
 /** Unfreezes `user` directly; `log` receives alert text when there is no alert room. */
 export async function unfreezeStandalone(
@@ -36,18 +37,7 @@ export async function unfreezeStandalone(
           matrixCaller(guard.homeserver_url, readSecretFile(guard.admin_token_file), 10_000),
         )
       : undefined;
-  const sender =
-    guard.alerts === undefined
-      ? undefined
-      : new MatrixAlertSender({
-          call: matrixCaller(
-            guard.homeserver_url,
-            readSecretFile(guard.alerts.access_token_file),
-            10_000,
-          ),
-          roomId: guard.alerts.room_id,
-          maxAttempts: 3,
-        });
+  const sender = commandLineAlertSender(guard);
   const unfreezer = new Unfreezer({
     lookup,
     frozen: new FrozenAccounts(0),
