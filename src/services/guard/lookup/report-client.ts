@@ -26,17 +26,19 @@ export const NO_PROVIDER: ReportUplink = {
   status: () => Promise.resolve({ ok: false, error: "no lookup service is configured" }),
 };
 
+/**
+ * A bearer-token JSON call to the provider (the guard's `matrixCaller` fits: it is the same
+ * plain `fetch` with a timeout, bound to the lookup URL and token).
+ */
+export type ProviderCall = (
+  method: string,
+  path: string,
+  body?: unknown,
+) => Promise<Result<{ readonly status: number; readonly body: unknown }, string>>;
+
 /** The uplink over HTTP with the guard's lookup token. */
 export class HttpReportUplink implements ReportUplink {
-  private readonly base: string;
-
-  constructor(
-    baseUrl: string,
-    private readonly token: string,
-    private readonly timeoutMs: number,
-  ) {
-    this.base = baseUrl.replace(/\/+$/, "");
-  }
+  constructor(private readonly call: ProviderCall) {}
 
   async file(room: string, reason: string): Promise<Result<string, string>> {
     const answer = await this.call("POST", LJS4_PATHS.report, { room_id: room, reason });
@@ -52,34 +54,6 @@ export class HttpReportUplink implements ReportUplink {
     if (answer.value.status !== 200) return err(refusal(answer.value));
     const decoded = reportStatusAnswer.safeParse(answer.value.body);
     return decoded.success ? ok(decoded.data) : err("an answer without a state");
-  }
-
-  private async call(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<Result<{ status: number; body: unknown }, string>> {
-    try {
-      const response = await fetch(`${this.base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.token}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      const text = await response.text();
-      let json: unknown;
-      try {
-        json = text === "" ? undefined : JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      return ok({ status: response.status, body: json });
-    } catch (e) {
-      return err((e as Error).name === "TimeoutError" ? "timeout" : "unreachable");
-    }
   }
 }
 

@@ -14,7 +14,7 @@ import type { ReportCommand } from "../alerts/commands.js";
 import type { CheckResult } from "../lookup/lookup-client.js";
 import { NO_PROVIDER, HttpReportUplink, type ReportUplink } from "../lookup/report-client.js";
 import { SynapseAdmin } from "../synapse/synapse-admin.js";
-import type { MatrixCall } from "../synapse/matrix-http.js";
+import { matrixCaller, type MatrixCall } from "../synapse/matrix-http.js";
 import { GuardReports, type RoomReport } from "./guard-reports.js";
 import { ReportCommands } from "./report-commands.js";
 import type { ReportStore } from "./report-store.js";
@@ -81,9 +81,7 @@ export function composeReports(deps: ReportsDeps): Reports | undefined {
       (guard.lookup === undefined
         ? NO_PROVIDER
         : new HttpReportUplink(
-            guard.lookup.url,
-            deps.lookupToken(),
-            durationMs(guard.lookup.timeout),
+            matrixCaller(guard.lookup.url, deps.lookupToken(), durationMs(guard.lookup.timeout)),
           )),
     alerts: deps.alerts,
     logger,
