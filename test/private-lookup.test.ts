@@ -28,6 +28,8 @@ import {
   type LookupFixture,
 } from "./support/lookup-fixture.js";
 import { startRecordingProxy, type RecordingProxy } from "./support/recording-proxy.js";
+import { encode32, encodeEvaluateRequest } from "../src/protocol/ljs4-v2.js";
+import type { Ljs4Hash } from "../src/core/ids.js";
 
 const room = (id: string) => id as RoomId;
 const pseudo = (user: string) => keyedUserPseudonym("synthetic-private-lookup-secret-0123", user);
@@ -101,10 +103,9 @@ function providerOutput(oprf: RistrettoOprf, fixture: LookupFixture, client: str
   return oprf.evaluate(key, oprfInputFromLjs4Hash(ljs4Hash(id)));
 }
 
-/** The fields of v2 answers these tests read. */
+/** The fields of v2 error answers these tests read. */
 interface Answer {
   readonly error?: { readonly errcode: string };
-  readonly evaluated_element?: string;
 }
 
 async function post(fixture: LookupFixture, token: string, path: string, body: unknown) {
@@ -115,6 +116,27 @@ async function post(fixture: LookupFixture, token: string, path: string, body: u
   });
   const text = await res.text();
   return { status: res.status, body: text === "" ? undefined : (JSON.parse(text) as Answer) };
+}
+
+/** The binary body of one evaluation. */
+function evaluateBody(blindedElement: Uint8Array, userIdHash: Ljs4Hash): Buffer {
+  return encodeEvaluateRequest({ blindedElement, userIdHash });
+}
+
+/** A binary evaluation request; a JSON answer is decoded, a binary one kept as bytes. */
+async function postBytes(fixture: LookupFixture, token: string, path: string, body: Buffer) {
+  const res = await fixture.request(path, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+    body,
+  });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const json = res.headers.get("content-type")?.startsWith("application/json") === true;
+  return {
+    status: res.status,
+    body: json ? (JSON.parse(bytes.toString()) as Answer) : undefined,
+    bytes: json ? undefined : bytes,
+  };
 }
 
 describe("private lookup (LJS-4 v2)", () => {
@@ -289,36 +311,52 @@ describe("private lookup (LJS-4 v2)", () => {
   it("refuses bad input with LJS-4 errors: bad elements, unknown keys, missing tokens, no scope", async () => {
     const token = fixture.tokens.hs1!;
     const user = ljs4Hash("@edge:example.org");
-    const element = Buffer.alloc(32, 0).toString("base64url"); // the identity
-    const notCanonical = Buffer.alloc(32, 0xff).toString("base64url");
-    for (const blinded of [element, notCanonical]) {
-      const res = await post(fixture, token, "/_matrix/loj/v2/evaluate", {
-        key_id: "hs1.e1",
-        blinded_element: blinded,
-        user_id_hash: user,
-      });
-      expect(res).toMatchObject({ status: 400, body: { error: { errcode: "M_BAD_JSON" } } });
+    const evaluate = "/_matrix/loj/v2/evaluate/hs1.e1";
+    const identity = Buffer.alloc(32, 0);
+    const notCanonical = Buffer.alloc(32, 0xff);
+    for (const blinded of [identity, notCanonical]) {
+      const res = await postBytes(fixture, token, evaluate, evaluateBody(blinded, user));
+      expect(res).toMatchObject({ status: 400, body: { error: { errcode: "M_INVALID_PARAM" } } });
     }
-    const short = await post(fixture, token, "/_matrix/loj/v2/evaluate", {
-      key_id: "hs1.e1",
-      blinded_element: "abc",
-      user_id_hash: user,
-    });
-    expect(short).toMatchObject({ status: 400, body: { error: { errcode: "M_BAD_JSON" } } });
     const valid = oprf.blind(Buffer.alloc(32, 7)).blindedElement;
-    const unknownKey = await post(fixture, token, "/_matrix/loj/v2/evaluate", {
-      key_id: "hs1.e0",
-      blinded_element: Buffer.from(valid).toString("base64url"),
-      user_id_hash: user,
+    // Too short, one byte too long, JSON where bytes belong, and nothing at all.
+    const malformed = [
+      Buffer.from("abc"),
+      Buffer.concat([evaluateBody(valid, user), Buffer.from([0])]),
+      Buffer.from(JSON.stringify({ blinded_element: encode32(valid), user_id_hash: user })),
+      Buffer.alloc(0),
+    ];
+    for (const body of malformed) {
+      const res = await postBytes(fixture, token, evaluate, body);
+      expect(res.status).toBe(body.length > 64 ? 413 : 400);
+      expect(res.body?.error?.errcode).toBe(body.length > 64 ? "M_TOO_LARGE" : "M_INVALID_PARAM");
+    }
+    const good = await postBytes(fixture, token, evaluate, evaluateBody(valid, user));
+    expect(good.status).toBe(200);
+    expect(good.bytes?.length).toBe(8 + 32);
+    for (const unknown of ["hs1.e0", "hs2.e1", "not a key"]) {
+      const res = await postBytes(
+        fixture,
+        token,
+        `/_matrix/loj/v2/evaluate/${encodeURIComponent(unknown)}`,
+        evaluateBody(valid, user),
+      );
+      expect(res).toMatchObject({ status: 404, body: { error: { errcode: "M_NOT_FOUND" } } });
+    }
+    const noBearer = await fixture.request(evaluate, {
+      method: "POST",
+      body: evaluateBody(valid, user),
     });
-    expect(unknownKey).toMatchObject({ status: 404, body: { error: { errcode: "M_NOT_FOUND" } } });
+    expect(noBearer.status).toBe(401);
     const noToken = await fixture.request("/_matrix/loj/v2/keys");
     expect(noToken.status).toBe(401);
     expect(((await noToken.json()) as Answer).error?.errcode).toBe("M_MISSING_TOKEN");
-    const noScope = await post(fixture, token, "/_matrix/loj/v2/evaluate_batch", {
-      key_id: "hs1.e1",
-      blinded_elements: [Buffer.from(valid).toString("base64url")],
-    });
+    const noScope = await postBytes(
+      fixture,
+      token,
+      "/_matrix/loj/v2/evaluate_batch/hs1.e1",
+      Buffer.from(valid),
+    );
     expect(noScope).toMatchObject({ status: 403, body: { error: { errcode: "M_FORBIDDEN" } } });
     const notJson = await fixture.request("/_matrix/loj/v2/report", {
       method: "POST",
@@ -385,13 +423,14 @@ describe("private lookup quotas and key rotation", () => {
       // A listed room past the quota: no answer that could tell it from a clean one.
       expect(await guard.lookup(room(listedRoom(1)), user)).toMatchObject({ kind: "rate_limited" });
       const blinded = oprf.blind(oprfInputFromLjs4Hash(ljs4Hash(listedRoom(1)))).blindedElement;
-      const raw = await post(fixture, fixture.tokens.hs1!, "/_matrix/loj/v2/evaluate", {
-        key_id: "hs1.e2",
-        blinded_element: Buffer.from(blinded).toString("base64url"),
-        user_id_hash: user,
-      });
+      const raw = await postBytes(
+        fixture,
+        fixture.tokens.hs1!,
+        "/_matrix/loj/v2/evaluate/hs1.e2",
+        evaluateBody(blinded, user),
+      );
       expect(raw.status).toBe(429);
-      expect(raw.body?.evaluated_element).toBeUndefined();
+      expect(raw.bytes).toBeUndefined();
       expect(raw.body?.error?.errcode).toBe("M_LIMIT_EXCEEDED");
 
       // Batches: every element counts against the directory quota, all or nothing.

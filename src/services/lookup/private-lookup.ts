@@ -12,7 +12,7 @@ import type { Ljs4Hash } from "../../core/ids.js";
 import { err, ok, type Result } from "../../core/result.js";
 import type { ListMatch } from "../../core/source-list.js";
 import type { ListHolder } from "../../list/list-holder.js";
-import { setVersionOf } from "../../protocol/ljs4-v2.js";
+import { setVersionOf, type EvaluateRequest } from "../../protocol/ljs4-v2.js";
 import type { OprfKey, RistrettoOprf } from "../../private-lookup/oprf.js";
 import type { ActiveClient } from "./client-registry.js";
 import type { LookupAnswer, LookupService } from "./lookup-service.js";
@@ -29,7 +29,7 @@ export interface PrivateLookupDeps {
 }
 
 const badElement = () =>
-  apiError(400, "M_BAD_JSON", "an element is not a valid ristretto255 element");
+  apiError(400, "M_INVALID_PARAM", "an element is not a valid ristretto255 element");
 const notLoaded = () => apiError(503, "M_UNKNOWN", "the list is not loaded yet");
 
 /** The v2 operations for an authenticated client. */
@@ -61,13 +61,14 @@ export class PrivateLookupService {
    */
   evaluate(
     client: ActiveClient,
-    request: { key_id: string; blinded_element: Uint8Array; user_id_hash: Ljs4Hash },
+    keyId: string,
+    request: EvaluateRequest,
   ): Result<Uint8Array, ApiError> {
-    const key = this.key(client, request.key_id);
+    const key = this.key(client, keyId);
     if (!key.ok) return key;
-    const admitted = this.deps.lookup.admitLookup(client, request.user_id_hash);
+    const admitted = this.deps.lookup.admitLookup(client, request.userIdHash);
     if (!admitted.ok) return admitted;
-    const evaluated = this.deps.oprf.blindEvaluate(key.value, request.blinded_element);
+    const evaluated = this.deps.oprf.blindEvaluate(key.value, request.blindedElement);
     return evaluated.ok ? evaluated : err(badElement());
   }
 
@@ -77,20 +78,18 @@ export class PrivateLookupService {
    */
   evaluateBatch(
     client: ActiveClient,
-    request: { key_id: string; blinded_elements: readonly Uint8Array[] },
+    keyId: string,
+    blindedElements: readonly Uint8Array[],
   ): Result<Uint8Array[], ApiError> {
     const scope = this.deps.lookup.mayCheck(client);
     if (!scope.ok) return scope;
-    const key = this.key(client, request.key_id);
+    const key = this.key(client, keyId);
     if (!key.ok) return key;
     if (!this.deps.list.ready) return err(notLoaded());
-    const refusal = this.deps.lookup.consumeCheckQuota(
-      client.name,
-      request.blinded_elements.length,
-    );
+    const refusal = this.deps.lookup.consumeCheckQuota(client.name, blindedElements.length);
     if (refusal !== undefined) return err(refusal);
     const out: Uint8Array[] = [];
-    for (const element of request.blinded_elements) {
+    for (const element of blindedElements) {
       const evaluated = this.deps.oprf.blindEvaluate(key.value, element);
       if (!evaluated.ok) return err(badElement());
       out.push(evaluated.value);

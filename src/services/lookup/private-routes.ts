@@ -3,16 +3,17 @@
  *
  *     GET  /_matrix/loj/v2/keys                 the client's keys, newest first
  *     GET  /_matrix/loj/v2/listed_set/{keyId}   the listed set (octet-stream), ETag; 304
- *     POST /_matrix/loj/v2/evaluate             one blinded element (counts like a lookup)
- *     POST /_matrix/loj/v2/evaluate_batch       up to 100 (`directory` scope)
+ *     POST /_matrix/loj/v2/evaluate/{keyId}         one blinded element (counts like a lookup)
+ *     POST /_matrix/loj/v2/evaluate_batch/{keyId}   up to 100 (`directory` scope)
  *     POST /_matrix/loj/v2/report               a set hit → report id, tags, freeze state
  *     POST /_matrix/loj/v2/resolve              a batch's set hits (`directory` scope)
  *
- * Same authentication (header or body token) and error shape as v1.
+ * Same error shape as v1. The JSON endpoints take the token in the header or the body, as
+ * v1; the evaluations are binary (src/protocol/ljs4-v2.ts) and take it in the header.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { z } from "zod";
-import type { ApiError } from "../../core/errors.js";
+import { apiError, type ApiError } from "../../core/errors.js";
 import type { Result } from "../../core/result.js";
 import { bearerToken } from "../../http/body.js";
 import { rejectOtherMethods } from "../../http/fastify.js";
@@ -20,9 +21,12 @@ import { decodeValue, parseJsonBytes } from "../../protocol/decode.js";
 import { checkAnswerBody, lookupMatchBody, tokenOnly } from "../../protocol/ljs4.js";
 import {
   LJS4_V2_PATHS,
-  encode32,
-  evaluateBatchRequest,
-  evaluateRequest,
+  EVALUATE_REQUEST_BYTES,
+  EVALUATION_MEDIA_TYPE,
+  MAX_EVALUATE_BATCH,
+  decodeEvaluateBatchRequest,
+  decodeEvaluateRequest,
+  encodeEvaluation,
   keyIdSchema,
   reportRequest,
   resolveRequest,
@@ -32,8 +36,10 @@ import type { LookupService } from "./lookup-service.js";
 import type { PrivateLookupService } from "./private-lookup.js";
 import { writeLjs4Error } from "./routes.js";
 
-/** 100 elements of 43 characters with JSON punctuation, and room to spare. */
+/** A resolve: 100 outputs of 43 characters with JSON punctuation, and room to spare. */
 const BATCH_BODY_LIMIT = 16 * 1024;
+/** An evaluate_batch: 100 elements of 32 bytes. */
+const EVALUATE_BATCH_BODY_LIMIT = MAX_EVALUATE_BATCH * EVALUATE_REQUEST_BYTES;
 
 /** Whether an If-None-Match header names this ETag (or `*`). */
 function matchesEtag(header: string | string[] | undefined, etag: string): boolean {
@@ -43,6 +49,10 @@ function matchesEtag(header: string | string[] | undefined, etag: string): boole
     .split(",")
     .map((t) => t.trim().replace(/^W\//, ""))
     .some((t) => t === etag || t === "*");
+}
+
+function noSuchKey(): ApiError {
+  return apiError(404, "M_NOT_FOUND", "no such key");
 }
 
 /** Registers the v2 routes. */
@@ -83,9 +93,7 @@ export function registerPrivateLookupRoutes(
     const client = lookup.authenticate(caller(request), undefined);
     if (!client.ok) return writeLjs4Error(reply, client.error);
     const keyId = keyIdSchema.safeParse(request.params.keyId);
-    if (!keyId.success) {
-      return writeLjs4Error(reply, { status: 404, errcode: "M_NOT_FOUND", error: "no such key" });
-    }
+    if (!keyId.success) return writeLjs4Error(reply, noSuchKey());
     const built = service.listedSet(client.value, keyId.data);
     if (!built.ok) return writeLjs4Error(reply, built.error);
     const etag = built.value.set.etag();
@@ -95,33 +103,50 @@ export function registerPrivateLookupRoutes(
   });
   rejectOtherMethods(app, setPath, ["GET"], writeLjs4Error);
 
-  app.post(LJS4_V2_PATHS.evaluate, async (request, reply) => {
-    const edge = authenticated(request, evaluateRequest);
-    if (!edge.ok) return writeLjs4Error(reply, edge.error);
-    const evaluated = service.evaluate(edge.value.client, edge.value.body);
-    if (!evaluated.ok) return writeLjs4Error(reply, evaluated.error);
-    const version = service.setVersion(edge.value.client, edge.value.body.key_id);
-    return reply.code(200).send({
-      evaluated_element: encode32(evaluated.value),
-      ...(version === undefined ? {} : { set_version: version }),
+  /**
+   * The evaluations: the key id from the path, the caller from the header, the binary body
+   * decoded, then the service's answer written as binary too.
+   */
+  function evaluation<T>(
+    path: string,
+    options: { bodyLimit: number },
+    decode: (body: Buffer) => Result<T, string>,
+    evaluate: (client: ActiveClient, keyId: string, body: T) => Result<Uint8Array[], ApiError>,
+  ): void {
+    const route = `${path}/:keyId`;
+    app.post<{ Params: { keyId: string } }>(route, options, async (request, reply) => {
+      const client = lookup.authenticate(caller(request), undefined);
+      if (!client.ok) return writeLjs4Error(reply, client.error);
+      const keyId = keyIdSchema.safeParse(request.params.keyId);
+      if (!keyId.success) return writeLjs4Error(reply, noSuchKey());
+      const body = decode(Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0));
+      if (!body.ok) return writeLjs4Error(reply, apiError(400, "M_INVALID_PARAM", body.error));
+      const evaluated = evaluate(client.value, keyId.data, body.value);
+      if (!evaluated.ok) return writeLjs4Error(reply, evaluated.error);
+      const setVersion = service.setVersion(client.value, keyId.data);
+      const answer = encodeEvaluation({ setVersion, evaluatedElements: evaluated.value });
+      return reply.code(200).type(EVALUATION_MEDIA_TYPE).send(answer);
     });
-  });
-  rejectOtherMethods(app, LJS4_V2_PATHS.evaluate, ["POST"], writeLjs4Error);
+    rejectOtherMethods(app, route, ["POST"], writeLjs4Error);
+  }
+
+  evaluation(
+    LJS4_V2_PATHS.evaluate,
+    { bodyLimit: EVALUATE_REQUEST_BYTES },
+    decodeEvaluateRequest,
+    (client, keyId, body) => {
+      const evaluated = service.evaluate(client, keyId, body);
+      return evaluated.ok ? { ok: true, value: [evaluated.value] } : evaluated;
+    },
+  );
+  evaluation(
+    LJS4_V2_PATHS.evaluateBatch,
+    { bodyLimit: EVALUATE_BATCH_BODY_LIMIT },
+    decodeEvaluateBatchRequest,
+    (client, keyId, elements) => service.evaluateBatch(client, keyId, elements),
+  );
 
   const batchOptions = { bodyLimit: BATCH_BODY_LIMIT };
-  app.post(LJS4_V2_PATHS.evaluateBatch, batchOptions, async (request, reply) => {
-    const edge = authenticated(request, evaluateBatchRequest);
-    if (!edge.ok) return writeLjs4Error(reply, edge.error);
-    const evaluated = service.evaluateBatch(edge.value.client, edge.value.body);
-    if (!evaluated.ok) return writeLjs4Error(reply, evaluated.error);
-    const version = service.setVersion(edge.value.client, edge.value.body.key_id);
-    return reply.code(200).send({
-      evaluated_elements: evaluated.value.map(encode32),
-      ...(version === undefined ? {} : { set_version: version }),
-    });
-  });
-  rejectOtherMethods(app, LJS4_V2_PATHS.evaluateBatch, ["POST"], writeLjs4Error);
-
   app.post(LJS4_V2_PATHS.report, async (request, reply) => {
     const edge = authenticated(request, reportRequest);
     if (!edge.ok) return writeLjs4Error(reply, edge.error);

@@ -1,5 +1,5 @@
 /**
- * One JSON request to the lookup service over node:http(s) with a keep-alive Agent: the
+ * One request to the lookup service (JSON, or bytes for LJS-4 v2's evaluations) over node:http(s) with a keep-alive Agent: the
  * guard asks for every join that misses its cache, and global fetch costs several times
  * what node:http does per request (170–210 µs of CPU against 35–50 µs, measured by the
  * bench). The deadline covers everything (connect, answer, body); every failure comes
@@ -10,10 +10,14 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { err, ok, type Result } from "../../../core/result.js";
 import { failureOfError, type TransportFailure } from "../../../http/transport-failure.js";
 
-/** An answered request: status, JSON body (undefined when empty or not JSON), Retry-After. */
+/**
+ * An answered request: status, JSON body (undefined when empty or not JSON), the raw bytes
+ * of a binary (`application/octet-stream`) answer, Retry-After.
+ */
 export interface TransportAnswer {
   readonly status: number;
   readonly body: unknown;
+  readonly bytes?: Buffer;
   readonly retryAfter: string | null;
 }
 
@@ -25,6 +29,8 @@ export interface TransportOptions {
   /** Most sockets kept open to the lookup service. */
   readonly maxSockets?: number;
 }
+
+const BINARY = "application/octet-stream";
 
 /** Lookup answers are small (a batch check of 100 rooms is a few KiB); more is a fault. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
@@ -60,20 +66,25 @@ export class LookupTransport {
   }
 
   /**
-   * Sends `body` as JSON (nothing when undefined, for a GET); a stale kept-alive socket is
-   * retried once within the deadline.
+   * Sends `body` as JSON, or as `application/octet-stream` when it is a Buffer (nothing when
+   * undefined, for a GET); a stale kept-alive socket is retried once within the deadline.
    */
   async call(
     method: string,
     path: string,
     body: unknown,
   ): Promise<Result<TransportAnswer, TransportFailure>> {
-    const payload =
-      body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body), "utf8");
+    const binary = Buffer.isBuffer(body);
+    const payload = binary
+      ? body
+      : body === undefined
+        ? Buffer.alloc(0)
+        : Buffer.from(JSON.stringify(body), "utf8");
+    const contentType = binary ? BINARY : "application/json";
     const deadline = Date.now() + this.options.timeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return ok(await this.once(method, path, payload, deadline));
+        return ok(await this.once(method, path, payload, contentType, deadline));
       } catch (e) {
         // Node's advice for keep-alive: a reset on a reused socket means the server closed
         // it while idle, before reading our request; sending again is safe.
@@ -93,6 +104,7 @@ export class LookupTransport {
     method: string,
     path: string,
     payload: Buffer,
+    contentType: string,
     deadline: number,
   ): Promise<TransportAnswer> {
     return new Promise((resolve, reject) => {
@@ -107,7 +119,7 @@ export class LookupTransport {
         agent: this.agent,
         headers: {
           authorization: this.authorization,
-          ...(payload.length === 0 ? {} : { "content-type": "application/json" }),
+          ...(payload.length === 0 ? {} : { "content-type": contentType }),
           "content-length": payload.length,
         },
       });
@@ -144,9 +156,12 @@ export class LookupTransport {
         res.on("aborted", () => finish(new Failure({ kind: "aborted" })));
         res.on("end", () => {
           const retryAfter = res.headers["retry-after"];
+          const bytes = Buffer.concat(chunks);
+          const binaryAnswer = res.headers["content-type"] === BINARY;
           finish({
             status: res.statusCode ?? 0,
-            body: parseJson(Buffer.concat(chunks)),
+            body: binaryAnswer ? undefined : parseJson(bytes),
+            ...(binaryAnswer ? { bytes } : {}),
             retryAfter: typeof retryAfter === "string" ? retryAfter : null,
           });
         });

@@ -12,11 +12,13 @@ import type { Result } from "../../../core/result.js";
 import { checkAnswer, listedEntry, lookupMatchAnswer } from "../../../protocol/ljs4.js";
 import {
   LJS4_V2_PATHS,
+  decodeEvaluation,
   encode32,
-  evaluateAnswer,
-  evaluateBatchAnswer,
+  encodeEvaluateBatchRequest,
+  encodeEvaluateRequest,
   reportedOutput,
   setVersionOf,
+  type Evaluation,
 } from "../../../protocol/ljs4-v2.js";
 import type { ListedSet } from "../../../private-lookup/listed-set.js";
 import {
@@ -84,11 +86,11 @@ export class PrivateLookupClient implements LookupClient {
     const { set: asked } = held.value;
     const input = oprfInputFromLjs4Hash(ljs4Hash(room));
     const { blind, blindedElement } = oprf.blind(input);
-    const answer = await this.transport.call("POST", LJS4_V2_PATHS.evaluate, {
-      key_id: asked.keyId,
-      blinded_element: encode32(blindedElement),
-      user_id_hash: user,
-    });
+    const answer = await this.transport.call(
+      "POST",
+      evaluationPath(LJS4_V2_PATHS.evaluate, asked.keyId),
+      encodeEvaluateRequest({ blindedElement, userIdHash: user }),
+    );
     if (!answer.ok) return { kind: "unavailable", failure: answer.error };
     if (answer.value.status !== 200) {
       if (answer.value.status === 404 && !retried) {
@@ -98,11 +100,11 @@ export class PrivateLookupClient implements LookupClient {
       }
       return failedLookup(answer.value);
     }
-    const evaluated = evaluateAnswer.safeParse(answer.value.body);
-    if (!evaluated.success) return unavailable("an evaluation without an element");
-    const output = oprf.finalize(input, blind, evaluated.data.evaluated_element);
+    const evaluated = evaluationOf(answer.value, 1);
+    if (evaluated === undefined) return unavailable("an evaluation without an element");
+    const output = oprf.finalize(input, blind, evaluated.evaluatedElements[0] as Uint8Array);
     if (!output.ok) return unavailable("an evaluated element that is not one");
-    const set = await this.setOf(asked, held.value.etag, evaluated.data.set_version);
+    const set = await this.setOf(asked, held.value.etag, evaluated.setVersion);
     if (!set.has(output.value)) return { kind: "clean" };
 
     const report = await this.transport.call("POST", LJS4_V2_PATHS.report, {
@@ -134,25 +136,24 @@ export class PrivateLookupClient implements LookupClient {
     const unique = [...new Set(rooms)];
     const inputs = unique.map((room) => oprfInputFromLjs4Hash(ljs4Hash(room)));
     const blinded = inputs.map((input) => oprf.blind(input));
-    const answer = await this.transport.call("POST", LJS4_V2_PATHS.evaluateBatch, {
-      key_id: asked.keyId,
-      blinded_elements: blinded.map((b) => encode32(b.blindedElement)),
-    });
+    const answer = await this.transport.call(
+      "POST",
+      evaluationPath(LJS4_V2_PATHS.evaluateBatch, asked.keyId),
+      encodeEvaluateBatchRequest(blinded.map((b) => b.blindedElement)),
+    );
     if (!answer.ok) return { kind: "unavailable", failure: answer.error };
     const failed = failedCheck(answer.value, () => this.sets.invalidate());
     if (failed?.kind === "unsupported") this.batchRefusedUntil = performance.now() + BATCH_RETRY_MS;
     if (failed !== undefined) return failed;
-    const evaluated = evaluateBatchAnswer.safeParse(answer.value.body);
-    if (!evaluated.success || evaluated.data.evaluated_elements.length !== unique.length) {
-      return unavailable("a batch evaluation of the wrong shape");
-    }
-    const set = await this.setOf(asked, held.value.etag, evaluated.data.set_version);
+    const evaluated = evaluationOf(answer.value, unique.length);
+    if (evaluated === undefined) return unavailable("a batch evaluation of the wrong shape");
+    const set = await this.setOf(asked, held.value.etag, evaluated.setVersion);
     const hits = new Map<string, RoomId>();
     for (let i = 0; i < unique.length; i++) {
       const output = oprf.finalize(
         inputs[i] as Buffer,
         (blinded[i] as { blind: Uint8Array }).blind,
-        evaluated.data.evaluated_elements[i] as Buffer,
+        evaluated.evaluatedElements[i] as Uint8Array,
       );
       if (!output.ok) return unavailable("an evaluated element that is not one");
       if (set.has(output.value)) {
@@ -198,6 +199,18 @@ export class PrivateLookupClient implements LookupClient {
     this.transport.close();
     this.v1.close();
   }
+}
+
+/** An evaluation's path: the key id is its last segment. */
+function evaluationPath(path: string, keyId: string): string {
+  return `${path}/${encodeURIComponent(keyId)}`;
+}
+
+/** A binary evaluation answer holding `count` elements, or undefined. */
+function evaluationOf(answer: TransportAnswer, count: number): Evaluation | undefined {
+  if (answer.bytes === undefined) return undefined;
+  const decoded = decodeEvaluation(answer.bytes, count);
+  return decoded.ok ? decoded.value : undefined;
 }
 
 /** An error answer to `evaluate` or `report`, as v1 maps its lookup's. */
