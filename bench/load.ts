@@ -8,6 +8,7 @@
  * (node:perf_hooks histogram) and the percentiles come from that.
  */
 import { readFileSync } from "node:fs";
+import { Agent, request } from "node:http";
 import { createHistogram } from "node:perf_hooks";
 import autocannon from "autocannon";
 
@@ -51,6 +52,12 @@ export interface LoadOptions {
   readonly seconds: number;
   /** The server's process id, to measure its CPU time (Linux /proc). */
   readonly pid?: number | undefined;
+  /**
+   * Requests per second offered across all connections (open loop). Without it each
+   * connection sends its next request as soon as the last is answered: the server runs
+   * flat out and the latencies measure its queue, not its answer.
+   */
+  readonly rate?: number | undefined;
 }
 
 /** User + system CPU milliseconds of a process so far, from /proc (undefined elsewhere). */
@@ -76,6 +83,7 @@ export async function runLoad(
   pool: RequestPool,
   options: LoadOptions,
 ): Promise<LoadFigures> {
+  if (options.rate !== undefined) return runPacedLoad(baseUrl, pool, options, options.rate);
   let next = 0;
   const { bodies } = pool;
   const latencyUs = createHistogram();
@@ -132,12 +140,103 @@ export async function runLoad(
     non2xx: result.non2xx,
     errors: result.errors,
     statuses,
-    ...(cpuBefore === undefined || cpuAfter === undefined || answered === 0
-      ? {}
-      : {
-          serverCpuUsPerRequest: Math.round(((cpuAfter - cpuBefore) * 10_000) / answered) / 10,
-          serverCores: Math.round(((cpuAfter - cpuBefore) / 1000 / result.duration) * 100) / 100,
-        }),
+    ...cpuFigures(cpuBefore, cpuAfter, answered, result.duration),
+  };
+}
+
+/**
+ * Open-loop load: request i is sent at start + i / rate whether or not earlier ones were
+ * answered, over at most `connections` kept-alive sockets (a request finding them all busy
+ * waits for one, and that wait counts). Its latency runs from when it was sent: a server
+ * that falls behind is charged for its backlog, the load generator's own late timers are
+ * not. (autocannon's rate limit sends each second's requests in a burst, which measures
+ * the burst.)
+ */
+async function runPacedLoad(
+  baseUrl: string,
+  pool: RequestPool,
+  options: LoadOptions,
+  rate: number,
+): Promise<LoadFigures> {
+  const url = new URL(baseUrl);
+  const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+  const latencyUs = createHistogram();
+  const statuses: Record<string, number> = {};
+  let errors = 0;
+  let non2xx = 0;
+  const total = Math.round(rate * options.seconds);
+  const send = (i: number) =>
+    new Promise<void>((resolve) => {
+      const sent = performance.now();
+      const body = pool.bodies.length === 0 ? undefined : pool.bodies[i % pool.bodies.length];
+      const req = request(
+        {
+          hostname: url.hostname,
+          port: url.port,
+          path: pool.path,
+          method: pool.method,
+          agent,
+          headers: { ...pool.headers, "content-length": body?.length ?? 0 },
+          timeout: 10_000,
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => {
+            latencyUs.record(Math.max(1, Math.round((performance.now() - sent) * 1000)));
+            const code = String(res.statusCode);
+            statuses[code] = (statuses[code] ?? 0) + 1;
+            if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) > 299) non2xx++;
+            resolve();
+          });
+        },
+      );
+      req.on("timeout", () => req.destroy(new Error("timeout")));
+      req.on("error", () => {
+        errors++;
+        resolve();
+      });
+      req.end(body);
+    });
+  const cpuBefore = processCpuMs(options.pid);
+  const start = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    pending.push(send(i));
+  }
+  await Promise.all(pending);
+  const seconds = (performance.now() - start) / 1000;
+  const cpuAfter = processCpuMs(options.pid);
+  agent.destroy();
+  const answered = Object.values(statuses).reduce((a, b) => a + b, 0);
+  const ms = (us: number) => Math.round(us) / 1000;
+  return {
+    seconds,
+    requests: answered,
+    rps: Math.round(answered / seconds),
+    p50Ms: ms(latencyUs.percentile(50)),
+    p90Ms: ms(latencyUs.percentile(90)),
+    p99Ms: ms(latencyUs.percentile(99)),
+    maxMs: ms(latencyUs.max),
+    non2xx,
+    errors,
+    statuses,
+    ...cpuFigures(cpuBefore, cpuAfter, answered, seconds),
+  };
+}
+
+function cpuFigures(
+  before: number | undefined,
+  after: number | undefined,
+  answered: number,
+  seconds: number,
+): Pick<LoadFigures, "serverCpuUsPerRequest" | "serverCores"> {
+  if (before === undefined || after === undefined || answered === 0) return {};
+  return {
+    serverCpuUsPerRequest: Math.round(((after - before) * 10_000) / answered) / 10,
+    serverCores: Math.round(((after - before) / 1000 / seconds) * 100) / 100,
   };
 }
 

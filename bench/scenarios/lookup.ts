@@ -31,17 +31,19 @@ export interface Target {
 /**
  * Measures `target` and `baseline` in alternating rounds and returns one round's pair: the
  * round whose requests/s ratio is the median, so the figures reported side by side were
- * measured minutes apart at most, under the same conditions.
+ * measured minutes apart at most, under the same conditions. With `rate`, both are offered
+ * that many requests per second (open loop, `LoadOptions.rate`) instead of running flat out.
  */
 export async function alternate(
   ctx: BenchContext,
   target: Target,
   baseline: Target,
   connections = CONNECTIONS,
+  rate?: number,
 ): Promise<{ measured: LoadFigures; baseline: LoadFigures }> {
   const { warmupSeconds, seconds, rounds } = ctx.timing;
   const load = (t: Target, s: number) =>
-    runLoad(t.url, t.pool, { connections, seconds: s, pid: t.pid });
+    runLoad(t.url, t.pool, { connections, seconds: s, pid: t.pid, rate });
   await load(target, warmupSeconds);
   await load(baseline, warmupSeconds);
   const pairs: { measured: LoadFigures; baseline: LoadFigures }[] = [];

@@ -7,7 +7,8 @@
  * - provider CPU per evaluation: `POST evaluate` load against v1 `abuse_lookup` load on the
  *   same process and connections (server CPU per request, /proc);
  * - bytes on the wire per lookup (request and answer bodies), clean and hit;
- * - guard `user_may_join_room` via v2 against v1, cache off, 10 connections;
+ * - guard `user_may_join_room` via v2 against v1, cache off, 10 connections: latency at an
+ *   offered 200 joins/s (open loop), and capacity flat out (closed loop);
  * - a set of 1,000,000 rooms: build time and size (baseline: v1's list of the same rooms);
  * - refreshes with an unchanged ETag: the set is not sent again.
  */
@@ -24,7 +25,7 @@ import type { Ljs4Hash } from "../../src/core/ids.js";
 import { SourceListBuilder } from "../../src/core/source-list.js";
 import { ListedSetBuilder } from "../../src/private-lookup/listed-set.js";
 import { createOprf, oprfInputFromLjs4Hash } from "../../src/private-lookup/oprf.js";
-import { encode32 } from "../../src/protocol/ljs4-v2.js";
+import { encode32, encodeEvaluateRequest } from "../../src/protocol/ljs4-v2.js";
 import { alternate, lookupPool } from "./lookup.js";
 import { startGuard } from "./guard.js";
 
@@ -33,19 +34,23 @@ const TITLE = "7. private lookup (v2) against v1";
 const ROOMS = 10_000;
 const SET_ROOMS = 1_000_000;
 const GUARD_CONNECTIONS = 10;
+/**
+ * Joins per second offered for the latency figure: about 17 million joins a day, far above
+ * any homeserver's, yet below what either guard answers flat out on this machine, so the
+ * p99 measures an answer and not a queue.
+ */
+const GUARD_JOIN_RATE = 200;
 
 /** `POST evaluate` bodies: fresh blinded elements of the same rooms v1's pool asks about. */
-async function evaluateBodies(v1Bodies: readonly Buffer[], keyId: string): Promise<Buffer[]> {
+async function evaluateBodies(v1Bodies: readonly Buffer[]): Promise<Buffer[]> {
   const oprf = await createOprf();
   return v1Bodies.map((body) => {
     const { room_id_hash, user_id_hash } = JSON.parse(body.toString()) as {
       room_id_hash: Ljs4Hash;
-      user_id_hash: string;
+      user_id_hash: Ljs4Hash;
     };
-    const blinded = oprf.blind(oprfInputFromLjs4Hash(room_id_hash)).blindedElement;
-    return Buffer.from(
-      JSON.stringify({ key_id: keyId, blinded_element: encode32(blinded), user_id_hash }),
-    );
+    const blindedElement = oprf.blind(oprfInputFromLjs4Hash(room_id_hash)).blindedElement;
+    return encodeEvaluateRequest({ blindedElement, userIdHash: user_id_hash });
   });
 }
 
@@ -93,9 +98,9 @@ export async function privateLookupScenario(ctx: BenchContext): Promise<Scenario
     const v1Bodies = lookupBodies(ROOMS, 20_000);
     const v2Pool: RequestPool = {
       method: "POST",
-      path: "/_matrix/loj/v2/evaluate",
-      headers: { ...auth, "content-type": "application/json" },
-      bodies: await evaluateBodies(v1Bodies, "bench.e1"),
+      path: "/_matrix/loj/v2/evaluate/bench.e1",
+      headers: { ...auth, "content-type": "application/octet-stream" },
+      bodies: await evaluateBodies(v1Bodies),
     };
     // Bytes: one clean v2 lookup is evaluate + answer; a hit adds report + answer.
     const sample = v2Pool.bodies[0] as Buffer;
@@ -105,6 +110,7 @@ export async function privateLookupScenario(ctx: BenchContext): Promise<Scenario
       body: sample,
     });
     const answerBytes = (await evaluated.arrayBuffer()).byteLength;
+    if (evaluated.status !== 200) throw new Error(`evaluate answered ${evaluated.status}`);
     const reportBytes = Buffer.byteLength(
       JSON.stringify({
         key_id: "bench.e1",
@@ -165,13 +171,13 @@ export async function privateLookupScenario(ctx: BenchContext): Promise<Scenario
       headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
       bodies: joinBodies,
     };
-    ctx.log("7. private lookup: guard join via v2 against v1");
-    const joins = await alternate(
-      ctx,
-      { url: v2Guard.url, pool: joinPool, pid: v2Guard.service.child.pid },
-      { url: v1Guard.url, pool: joinPool, pid: v1Guard.service.child.pid },
-      GUARD_CONNECTIONS,
-    );
+    const v2Target = { url: v2Guard.url, pool: joinPool, pid: v2Guard.service.child.pid };
+    const v1Target = { url: v1Guard.url, pool: joinPool, pid: v1Guard.service.child.pid };
+    // Flat out first: it also warms both guards up for the paced run.
+    ctx.log("7. private lookup: guard join via v2 against v1, flat out");
+    const joins = await alternate(ctx, v2Target, v1Target, GUARD_CONNECTIONS);
+    ctx.log(`7. private lookup: guard join via v2 against v1, ${GUARD_JOIN_RATE} joins/s`);
+    const paced = await alternate(ctx, v2Target, v1Target, GUARD_CONNECTIONS, GUARD_JOIN_RATE);
 
     ctx.log("7. private lookup: a set of 1,000,000 rooms");
     const sets = setFigures();
@@ -206,17 +212,35 @@ export async function privateLookupScenario(ctx: BenchContext): Promise<Scenario
         ratio: times((v2Clean + reportBytes + hitAnswerBytes) / (v1Clean + hitAnswerBytes)),
       },
       {
-        measure: `guard join p99, cache off, ${GUARD_CONNECTIONS} connections`,
-        value: `${num(joins.measured.p99Ms, 2)} ms`,
-        baseline: `${num(joins.baseline.p99Ms, 2)} ms (v1)`,
-        ratio: times(joins.measured.p99Ms / joins.baseline.p99Ms),
-        check: { target: "≤ 5 ms", met: joins.measured.p99Ms <= 5 },
+        measure:
+          `guard join p99, cache off, ${GUARD_CONNECTIONS} connections, ` +
+          `${GUARD_JOIN_RATE} joins/s offered`,
+        value: `${num(paced.measured.p99Ms, 2)} ms (p50 ${num(paced.measured.p50Ms, 2)})`,
+        baseline: `${num(paced.baseline.p99Ms, 2)} ms (v1; p50 ${num(paced.baseline.p50Ms, 2)})`,
+        ratio: times(paced.measured.p99Ms / paced.baseline.p99Ms),
+        check: { target: "≤ 5 ms", met: paced.measured.p99Ms <= 5 },
       },
       {
-        measure: "guard joins/s, cache off",
+        measure: "guard CPU per join (µs)",
+        value: num(joins.measured.serverCpuUsPerRequest ?? NaN),
+        baseline: `${num(joins.baseline.serverCpuUsPerRequest ?? NaN)} (v1)`,
+        ratio: times(
+          (joins.measured.serverCpuUsPerRequest ?? NaN) /
+            (joins.baseline.serverCpuUsPerRequest ?? NaN),
+        ),
+      },
+      {
+        measure: `guard joins/s flat out, cache off, ${GUARD_CONNECTIONS} connections`,
         value: num(joins.measured.rps),
         baseline: `${num(joins.baseline.rps)} (v1)`,
         ratio: times(joins.measured.rps / joins.baseline.rps),
+      },
+      {
+        // Flat out, the p99 is the queue: connections ÷ joins/s, for v1 as for v2.
+        measure: `guard join p99 flat out (the queue of ${GUARD_CONNECTIONS} connections)`,
+        value: `${num(joins.measured.p99Ms, 2)} ms`,
+        baseline: `${num(joins.baseline.p99Ms, 2)} ms (v1)`,
+        ratio: times(joins.measured.p99Ms / joins.baseline.p99Ms),
       },
       {
         measure: "set of 1,000,000 rooms: build (sort, dedupe, wire form, ETag)",
@@ -248,12 +272,24 @@ export async function privateLookupScenario(ctx: BenchContext): Promise<Scenario
         `from 1,000,000 random outputs; evaluating 1,000,000 rooms is separate (about 0.3 ms ` +
         `of one core each, bench/private-lookup-core.ts).`,
       rows,
-      figures: { provider: provider.measured, joins: joins.measured, sets, v2Clean },
-      baseline: { provider: provider.baseline, joins: joins.baseline, v1Clean },
+      figures: {
+        provider: provider.measured,
+        pacedJoins: paced.measured,
+        joins: joins.measured,
+        sets,
+        v2Clean,
+      },
+      baseline: {
+        provider: provider.baseline,
+        pacedJoins: paced.baseline,
+        joins: joins.baseline,
+        v1Clean,
+      },
       ratio: {
         providerCpu: cpuV2 / cpuV1,
         bytesClean: v2Clean / v1Clean,
-        joinP99: joins.measured.p99Ms / joins.baseline.p99Ms,
+        joinP99: paced.measured.p99Ms / paced.baseline.p99Ms,
+        joinRps: joins.measured.rps / joins.baseline.rps,
         setBuild: sets.setMs / sets.listMs,
       },
     };
