@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyedUserPseudonym, ljs4Hash, ljs4HashBytes } from "../src/core/hash.js";
 import type { RoomId } from "../src/core/ids.js";
-import { ListedSet } from "../src/private-lookup/listed-set.js";
+import { ListedSet, ListedSetBuilder } from "../src/private-lookup/listed-set.js";
 import {
   createOprf,
   oprfInputFromLjs4Hash,
@@ -20,6 +20,8 @@ import { StandardLookupClient } from "../src/services/guard/lookup/lookup-client
 import { PrivateLookupClient } from "../src/services/guard/lookup/private-lookup-client.js";
 import { PrivateKeyring, parseKeySeed } from "../src/services/lookup/private-keys.js";
 import { hash } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import {
   cleanRoom,
   listedRoom,
@@ -89,19 +91,24 @@ const providerBytes = (fixture: LookupFixture) =>
       .map((name) => readFileSync(join(fixture.dir, name))),
   );
 
-/** y = F(k, x) as the provider can compute it for any room, with its key. */
-function providerOutput(oprf: RistrettoOprf, fixture: LookupFixture, client: string, id: string) {
+/** The provider's key of a client for an epoch, rebuilt from its seed file. */
+function providerKey(oprf: RistrettoOprf, fixture: LookupFixture, client: string, epoch = "e1") {
   const keys = new PrivateKeyring(
     oprf,
-    {
-      seed: parseKeySeed(readFileSync(join(fixture.dir, "oprf-seed"), "utf8").trim()),
-      epoch: "e1",
-    },
+    { seed: parseKeySeed(readFileSync(join(fixture.dir, "oprf-seed"), "utf8").trim()), epoch },
     Date.now,
   );
-  const key = keys.keysFor(client)[0]!.key;
-  return oprf.evaluate(key, oprfInputFromLjs4Hash(ljs4Hash(id)));
+  return keys.keysFor(client)[0]!.key;
 }
+
+/** y = F(k, x) as the provider can compute it for any room, with its key. */
+function providerOutput(oprf: RistrettoOprf, fixture: LookupFixture, client: string, id: string) {
+  return oprf.evaluate(providerKey(oprf, fixture, client), oprfInputFromLjs4Hash(ljs4Hash(id)));
+}
+
+/** A key's public element as `keys` serves it. */
+const publicKeyOf = (oprf: RistrettoOprf, fixture: LookupFixture, client: string, epoch = "e1") =>
+  encode32(oprf.publicKey(providerKey(oprf, fixture, client, epoch)));
 
 /** The fields of v2 error answers these tests read. */
 interface Answer {
@@ -260,7 +267,9 @@ describe("private lookup (LJS-4 v2)", () => {
   it("serves the set with an ETag and answers 304 while it is unchanged, a new ETag after a list change", async () => {
     const auth = { authorization: `Bearer ${fixture.tokens.hs1}` };
     const keys = await fixture.request("/_matrix/loj/v2/keys", { headers: auth });
-    expect(await keys.json()).toEqual({ keys: [{ key_id: "hs1.e1", retires_at: null }] });
+    expect(await keys.json()).toEqual({
+      keys: [{ key_id: "hs1.e1", public_key: publicKeyOf(oprf, fixture, "hs1"), retires_at: null }],
+    });
     const first = await fixture.request("/_matrix/loj/v2/listed_set/hs1.e1", { headers: auth });
     const etag = first.headers.get("etag")!;
     expect(first.headers.get("content-type")).toBe("application/octet-stream");
@@ -448,8 +457,12 @@ describe("private lookup quotas and key rotation", () => {
     const keys = await (await fixture.request("/_matrix/loj/v2/keys", { headers: auth })).json();
     expect(keys).toEqual({
       keys: [
-        { key_id: "hs1.e2", retires_at: null },
-        { key_id: "hs1.e1", retires_at: Date.parse(retiresAt) },
+        { key_id: "hs1.e2", public_key: publicKeyOf(oprf, fixture, "hs1", "e2"), retires_at: null },
+        {
+          key_id: "hs1.e1",
+          public_key: publicKeyOf(oprf, fixture, "hs1", "e1"),
+          retires_at: Date.parse(retiresAt),
+        },
       ],
     });
     const sets = await Promise.all(
@@ -462,5 +475,45 @@ describe("private lookup quotas and key rotation", () => {
     expect(sets[0]!.etag).not.toBe(sets[1]!.etag);
     const old = ListedSet.fromBytes(new Uint8Array(sets[1]!.bytes));
     expect(old.ok && old.value.keyId).toBe("hs1.e1");
+  });
+});
+
+describe("a provider serving a key whose public element is not one", () => {
+  it("gets no blinded element from the guard: the lookup is unavailable and nothing is evaluated", async () => {
+    const set = new ListedSetBuilder("hs1.e1", 0).build();
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      asked.push(`${req.method} ${req.url}`);
+      if (req.url === "/_matrix/loj/v2/keys") {
+        res.setHeader("content-type", "application/json");
+        const publicKey = encode32(Buffer.alloc(32)); // the identity
+        res.end(JSON.stringify({ keys: [{ key_id: "hs1.e1", public_key: publicKey }] }));
+        return;
+      }
+      if (req.url === "/_matrix/loj/v2/listed_set/hs1.e1") {
+        res.setHeader("etag", set.etag());
+        res.end(set.toBytes());
+        return;
+      }
+      res.statusCode = 500;
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const guard = new PrivateLookupClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      token: "synthetic-token",
+      timeoutMs: 10_000,
+      setRefreshMs: 60_000,
+    });
+    try {
+      const result = await guard.lookup(room(cleanRoom(1)), pseudo("@someone:example.org"));
+      expect(result).toMatchObject({ kind: "unavailable" });
+      expect(asked.filter((line) => line.includes("evaluate"))).toEqual([]);
+      expect(asked).toContain("GET /_matrix/loj/v2/keys");
+    } finally {
+      guard.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

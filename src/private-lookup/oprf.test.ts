@@ -135,6 +135,72 @@ describe("the private lookup round trip", () => {
   });
 });
 
+describe("additive blinding (the guard's)", () => {
+  it.each(VECTORS)("$name: gives RFC 9497's Output through the provider's BlindEvaluate", (v) => {
+    const key = oprf.deriveKey("test", SEED, KEY_INFO);
+    const input = hex(v.input);
+    const blind = oprf.additiveBlind(oprf.publicKey(key));
+    const blinded = oprf.blindAdditively(input, blind);
+    // Not RFC 9497's blinded element, yet the provider's unchanged BlindEvaluate ...
+    expect(toHex(blinded)).not.toBe(v.blindedElement);
+    const evaluated = oprf.blindEvaluate(key, blinded);
+    if (!evaluated.ok) throw new Error(evaluated.error);
+    // ... and the finalize give the RFC's output for this key and input.
+    const output = oprf.finalizeAdditively(input, blind, evaluated.value);
+    expect(output.ok && toHex(output.value)).toBe(v.output);
+  });
+
+  it("equals Evaluate for any input; a blind of another key gives another output", () => {
+    const key = oprf.generateKey("k");
+    const other = oprf.generateKey("other");
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (input) => {
+        const blind = oprf.additiveBlind(oprf.publicKey(key));
+        const evaluated = oprf.blindEvaluate(key, oprf.blindAdditively(input, blind));
+        if (!evaluated.ok) return false;
+        const output = oprf.finalizeAdditively(input, blind, evaluated.value);
+        const wrong = oprf.additiveBlind(oprf.publicKey(other));
+        const misused = oprf.blindEvaluate(key, oprf.blindAdditively(input, wrong));
+        if (!misused.ok) return false;
+        const garbled = oprf.finalizeAdditively(input, wrong, misused.value);
+        const expected = toHex(oprf.evaluate(key, input));
+        return output.ok && toHex(output.value) === expected && garbled.ok
+          ? toHex(garbled.value) !== expected
+          : false;
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("two blinds of one input look unrelated, and each differs from the input's element", () => {
+    const key = oprf.generateKey("k");
+    const input = oprfInputFromLjs4Hash(ljs4Hash("!synthetic-0004:example.org"));
+    const a = oprf.blindAdditively(input, oprf.additiveBlind(oprf.publicKey(key)));
+    const b = oprf.blindAdditively(input, oprf.additiveBlind(oprf.publicKey(key)));
+    expect(toHex(a)).not.toBe(toHex(b));
+    // RFC 9497's blinding with the blind 1 is the unblinded element itself.
+    const plain = oprf.blindWith(input, Buffer.concat([Buffer.from([1]), Buffer.alloc(31)]));
+    expect([toHex(a), toHex(b)]).not.toContain(toHex(plain.blindedElement));
+  });
+
+  it("refuses a public key or an answer that is not an element, and an answer equal to the unmask", () => {
+    expect(oprf.checkPublicKey(Buffer.alloc(32)).ok).toBe(false);
+    expect(oprf.checkPublicKey(Buffer.alloc(32, 0xff)).ok).toBe(false);
+    const key = oprf.deriveKey("test", SEED, KEY_INFO);
+    expect(oprf.checkPublicKey(oprf.publicKey(key)).ok).toBe(true);
+    const blind = oprf.additiveBlind(oprf.publicKey(key));
+    expect(oprf.finalizeAdditively(hex("00"), blind, Buffer.alloc(32))).toEqual({
+      ok: false,
+      error: "element-identity",
+    });
+    // E = r·pkS leaves the identity once the blind is off: refused, not hashed.
+    expect(oprf.finalizeAdditively(hex("00"), blind, blind.unmask)).toEqual({
+      ok: false,
+      error: "element-identity",
+    });
+  });
+});
+
 describe("untrusted elements", () => {
   const key = (): OprfKey => oprf.deriveKey("test", SEED, KEY_INFO);
 

@@ -35,6 +35,18 @@ const MAX_INPUT_BYTES = 0xffff;
 /** Why an element received from the other party was refused (RFC 9497 DeserializeElement). */
 export type ElementError = "element-wrong-length" | "element-not-canonical" | "element-identity";
 
+/**
+ * A one-use additive blind for one key, what the guard blinds with (docs/private-lookup.md,
+ * "Blinding"): for a random r, `mask` = r·G is added to the input's element and `unmask` =
+ * r·pkS is subtracted from the provider's answer, since k·(P + r·G) = k·P + r·pkS. Neither
+ * depends on the room, so both are computed ahead of time (`BlindingPool`). Used once: two
+ * lookups sharing one would show the provider the difference of their rooms' elements.
+ */
+export interface AdditiveBlind {
+  readonly mask: Uint8Array;
+  readonly unmask: Uint8Array;
+}
+
 /** The client's state between `blind` and `finalize`: keep `blind` secret and local. */
 export interface Blinded {
   readonly blind: Uint8Array;
@@ -238,6 +250,58 @@ export class RistrettoOprf {
     if (!checked.ok) return checked;
     const inverse = this.na.crypto_core_ristretto255_scalar_invert(blind);
     const unblinded = this.na.crypto_scalarmult_ristretto255(inverse, checked.value);
+    return ok(this.finalHash(input, unblinded));
+  }
+
+  /** The key's public element pkS = skS·G (RFC 9497 §3.2), served beside its key id. */
+  publicKey(key: OprfKey): Uint8Array {
+    return this.na.crypto_scalarmult_ristretto255_base(key.scalarForEvaluation());
+  }
+
+  /** A public key received from the provider, checked like any element it sends. */
+  checkPublicKey(publicKey: Uint8Array): Result<Uint8Array, ElementError> {
+    return this.checkElement(publicKey);
+  }
+
+  /**
+   * A fresh additive blind for the key whose public element is `publicKey` (checked with
+   * {@link checkPublicKey}): one fixed-base and one variable-base multiplication.
+   */
+  additiveBlind(publicKey: Uint8Array): AdditiveBlind {
+    const r = this.randomScalar();
+    return {
+      mask: this.na.crypto_scalarmult_ristretto255_base(r),
+      unmask: this.na.crypto_scalarmult_ristretto255(r, publicKey),
+    };
+  }
+
+  /**
+   * The blinded element P + r·G of an input under an additive blind: as random to the
+   * provider as RFC 9497's r·P (r·G is uniform whatever P is), and one point addition
+   * instead of a scalar multiplication.
+   */
+  blindAdditively(input: Uint8Array, blind: AdditiveBlind): Uint8Array {
+    this.checkInput(input);
+    const inputElement = this.hashToGroup(input);
+    if (isAllZero(inputElement)) throw new Error("OPRF input hashes to the identity");
+    return this.na.crypto_core_ristretto255_add(inputElement, blind.mask);
+  }
+
+  /**
+   * Finalize for an additive blind: k·P = E − r·pkS, then RFC 9497's Finalize hash, so the
+   * output is the same y = F(k, x). The evaluated element comes from the provider: checked
+   * first, and so is what is left once the blind is taken off.
+   */
+  finalizeAdditively(
+    input: Uint8Array,
+    blind: AdditiveBlind,
+    evaluatedElement: Uint8Array,
+  ): Result<Uint8Array, ElementError> {
+    this.checkInput(input);
+    const checked = this.checkElement(evaluatedElement);
+    if (!checked.ok) return checked;
+    const unblinded = this.na.crypto_core_ristretto255_sub(checked.value, blind.unmask);
+    if (isAllZero(unblinded)) return err("element-identity");
     return ok(this.finalHash(input, unblinded));
   }
 

@@ -88,12 +88,16 @@ export function setVersionOf(etag: string): string {
 
 /** `200` to `resolve`: listed entries by the output (base64url) that named them. */
 export const resolveAnswer = z.object({ listed: z.record(z.string(), z.unknown()) });
-/** `200` to `keys`: the keys this client may use, newest first. */
+/**
+ * `200` to `keys`: the keys this client may use, newest first, each with its public element
+ * pkS (32 bytes, base64url), which the guard's additive blinds are made with.
+ */
 export const keysAnswer = z.object({
   keys: z
     .array(
       z.object({
         key_id: keyIdSchema,
+        public_key: bytes32Schema,
         retires_at: z.number().nullable().optional(),
       }),
     )

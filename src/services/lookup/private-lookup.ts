@@ -12,7 +12,7 @@ import type { Ljs4Hash } from "../../core/ids.js";
 import { err, ok, type Result } from "../../core/result.js";
 import type { ListMatch } from "../../core/source-list.js";
 import type { ListHolder } from "../../list/list-holder.js";
-import { setVersionOf, type EvaluateRequest } from "../../protocol/ljs4-v2.js";
+import { encode32, setVersionOf, type EvaluateRequest } from "../../protocol/ljs4-v2.js";
 import type { OprfKey, RistrettoOprf } from "../../private-lookup/oprf.js";
 import type { ActiveClient } from "./client-registry.js";
 import type { LookupAnswer, LookupService } from "./lookup-service.js";
@@ -37,10 +37,12 @@ export class PrivateLookupService {
   constructor(private readonly deps: PrivateLookupDeps) {}
 
   /** The keys this client may use, newest first. */
-  keys(client: ActiveClient): { key_id: string; retires_at: number | null }[] {
-    return this.deps.keys
-      .keysFor(client.name)
-      .map(({ key, retiresAt }) => ({ key_id: key.keyId, retires_at: retiresAt }));
+  keys(client: ActiveClient): { key_id: string; public_key: string; retires_at: number | null }[] {
+    return this.deps.keys.keysFor(client.name).map(({ key, retiresAt }) => ({
+      key_id: key.keyId,
+      public_key: encode32(this.deps.oprf.publicKey(key)),
+      retires_at: retiresAt,
+    }));
   }
 
   /** The client's listed set under `keyId` (404 when not its key or retired; 503 while built). */

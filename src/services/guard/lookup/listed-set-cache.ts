@@ -14,6 +14,8 @@ import { refused, type LookupFailure } from "./lookup-client.js";
 /** A set in hand. */
 export interface HeldSet {
   readonly set: ListedSet;
+  /** The public element of the set's key, as the provider served it (not yet checked). */
+  readonly publicKey: Uint8Array;
   readonly etag: string;
   readonly fetchedAt: number;
 }
@@ -97,7 +99,8 @@ export class ListedSetCache {
         return err(refused(keysResponse.status, errcodeOf(keysBody)));
       const keys = keysAnswer.safeParse(keysBody);
       if (!keys.success) return err({ kind: "bad_answer", detail: "keys without a key" });
-      const keyId = (keys.data.keys[0] as { key_id: string }).key_id;
+      const newest = keys.data.keys[0] as { key_id: string; public_key: Uint8Array };
+      const { key_id: keyId, public_key: publicKey } = newest;
       const held = this.held;
       const conditional =
         held !== undefined && held.set.keyId === keyId ? { "if-none-match": held.etag } : {};
@@ -108,7 +111,7 @@ export class ListedSetCache {
       if (response.status === 304 && held !== undefined) {
         this.counts.notModified++;
         await response.body?.cancel();
-        return ok(this.keep({ ...held, fetchedAt: this.now() }));
+        return ok(this.keep({ ...held, publicKey, fetchedAt: this.now() }));
       }
       if (response.status !== 200) {
         const body: unknown = await response.json().catch(() => undefined);
@@ -127,7 +130,7 @@ export class ListedSetCache {
       this.counts.fetched++;
       this.counts.bytes += bytes.length;
       const etag = response.headers.get("etag") ?? "";
-      return ok(this.keep({ set: set.value, etag, fetchedAt: this.now() }));
+      return ok(this.keep({ set: set.value, publicKey, etag, fetchedAt: this.now() }));
     } catch (e) {
       return err(failureOfError(e));
     }

@@ -1,8 +1,9 @@
 /**
  * The guard's LJS-4 v2 client (docs/private-lookup.md): the same LookupClient the gates
  * already use, so they do not change. A room's hash never leaves the guard: it is blinded
- * (RFC 9497 OPRF, ristretto255-SHA512), the provider evaluates the blinded element, the
- * guard finalizes y = F(k, x) and looks y's first 8 bytes up in its listed set. A miss
+ * (RFC 9497 OPRF, ristretto255-SHA512, with an additive blind made ahead of time), the
+ * provider evaluates the blinded element, the guard finalizes y = F(k, x) and looks y's
+ * first 8 bytes up in its listed set. A miss
  * ends there; only a set hit is reported (32 bytes of y, naming a listed entry), and the
  * provider answers report id, tags and the freeze state as a v1 hit does.
  */
@@ -21,12 +22,14 @@ import {
   type Evaluation,
 } from "../../../protocol/ljs4-v2.js";
 import type { ListedSet } from "../../../private-lookup/listed-set.js";
+import { BlindingPool } from "../../../private-lookup/blinding-pool.js";
 import {
   createOprf,
   oprfInputFromLjs4Hash,
+  type AdditiveBlind,
   type RistrettoOprf,
 } from "../../../private-lookup/oprf.js";
-import { ListedSetCache } from "./listed-set-cache.js";
+import { ListedSetCache, type HeldSet } from "./listed-set-cache.js";
 import {
   StandardLookupClient,
   errorOf,
@@ -62,6 +65,8 @@ export class PrivateLookupClient implements LookupClient {
    * that, so a scope granted later is noticed, without blinding for nothing meanwhile.
    */
   private batchRefusedUntil = -Infinity;
+  /** Blinds made ahead for the held set's key. */
+  private blinds: { keyId: string; pool: BlindingPool } | undefined;
 
   private readonly timeoutMs: number;
 
@@ -83,9 +88,12 @@ export class PrivateLookupClient implements LookupClient {
     const held = await this.sets.current(this.timeoutMs);
     if (!held.ok) return { kind: "unavailable", failure: held.error };
     const oprf = await this.oprf;
+    const pool = this.poolFor(oprf, held.value);
+    if (pool === undefined) return unavailable("a key whose public element is not one");
     const { set: asked } = held.value;
     const input = oprfInputFromLjs4Hash(ljs4Hash(room));
-    const { blind, blindedElement } = oprf.blind(input);
+    const blind = pool.take();
+    const blindedElement = oprf.blindAdditively(input, blind);
     const answer = await this.transport.call(
       "POST",
       evaluationPath(LJS4_V2_PATHS.evaluate, asked.keyId),
@@ -102,7 +110,8 @@ export class PrivateLookupClient implements LookupClient {
     }
     const evaluated = evaluationOf(answer.value, 1);
     if (evaluated === undefined) return unavailable("an evaluation without an element");
-    const output = oprf.finalize(input, blind, evaluated.evaluatedElements[0] as Uint8Array);
+    const evaluatedElement = evaluated.evaluatedElements[0] as Uint8Array;
+    const output = oprf.finalizeAdditively(input, blind, evaluatedElement);
     if (!output.ok) return unavailable("an evaluated element that is not one");
     const set = await this.setOf(asked, held.value.etag, evaluated.setVersion);
     if (!set.has(output.value)) return { kind: "clean" };
@@ -133,13 +142,17 @@ export class PrivateLookupClient implements LookupClient {
     if (!held.ok) return { kind: "unavailable", failure: held.error };
     const { set: asked } = held.value;
     const oprf = await this.oprf;
+    const pool = this.poolFor(oprf, held.value);
+    if (pool === undefined) return unavailable("a key whose public element is not one");
     const unique = [...new Set(rooms)];
     const inputs = unique.map((room) => oprfInputFromLjs4Hash(ljs4Hash(room)));
-    const blinded = inputs.map((input) => oprf.blind(input));
+    const blinds = inputs.map(() => pool.take());
     const answer = await this.transport.call(
       "POST",
       evaluationPath(LJS4_V2_PATHS.evaluateBatch, asked.keyId),
-      encodeEvaluateBatchRequest(blinded.map((b) => b.blindedElement)),
+      encodeEvaluateBatchRequest(
+        inputs.map((input, i) => oprf.blindAdditively(input, blinds[i] as AdditiveBlind)),
+      ),
     );
     if (!answer.ok) return { kind: "unavailable", failure: answer.error };
     const failed = failedCheck(answer.value, () => this.sets.invalidate());
@@ -150,9 +163,9 @@ export class PrivateLookupClient implements LookupClient {
     const set = await this.setOf(asked, held.value.etag, evaluated.setVersion);
     const hits = new Map<string, RoomId>();
     for (let i = 0; i < unique.length; i++) {
-      const output = oprf.finalize(
+      const output = oprf.finalizeAdditively(
         inputs[i] as Buffer,
-        (blinded[i] as { blind: Uint8Array }).blind,
+        blinds[i] as AdditiveBlind,
         evaluated.evaluatedElements[i] as Uint8Array,
       );
       if (!output.ok) return unavailable("an evaluated element that is not one");
@@ -190,12 +203,34 @@ export class PrivateLookupClient implements LookupClient {
     return fresh.ok && fresh.value.set.keyId === asked.keyId ? fresh.value.set : asked;
   }
 
+  /**
+   * The blinds for the held set's key: the same pool while the key stays, a new one (the
+   * key's public element checked first) when it changes; undefined for a bad element.
+   */
+  private poolFor(oprf: RistrettoOprf, held: HeldSet): BlindingPool | undefined {
+    const current = this.blinds;
+    if (
+      current !== undefined &&
+      current.keyId === held.set.keyId &&
+      Buffer.compare(current.pool.publicKey, held.publicKey) === 0
+    ) {
+      return current.pool;
+    }
+    current?.pool.close();
+    this.blinds = undefined;
+    const publicKey = oprf.checkPublicKey(held.publicKey);
+    if (!publicKey.ok) return undefined;
+    this.blinds = { keyId: held.set.keyId, pool: new BlindingPool(oprf, publicKey.value) };
+    return this.blinds.pool;
+  }
+
   unfreeze(user: Ljs4Hash): Promise<Result<boolean, LookupFailure>> {
     return this.v1.unfreeze(user);
   }
 
   /** Closes the kept-alive connections. */
   close(): void {
+    this.blinds?.pool.close();
     this.transport.close();
     this.v1.close();
   }
