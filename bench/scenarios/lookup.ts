@@ -30,7 +30,7 @@ export interface Target {
 
 /**
  * Measures `target` and `baseline` in alternating rounds and returns one round's pair: the
- * round whose requests/s ratio is the median, so the figures reported side by side were
+ * round whose requests/s ratio (p99 ratio, when paced) is the median, so the figures reported side by side were
  * measured minutes apart at most, under the same conditions. With `rate`, both are offered
  * that many requests per second (open loop, `LoadOptions.rate`) instead of running flat out.
  */
@@ -54,10 +54,12 @@ export async function alternate(
     ctx.log(
       `  round ${round + 1}: service ${m.rps} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ` +
         `${m.serverCpuUsPerRequest ?? "?"} µs CPU/req; bare ${b.rps} req/s, ` +
-        `p50 ${b.p50Ms} ms, ${b.serverCpuUsPerRequest ?? "?"} µs CPU/req`,
+        `p50 ${b.p50Ms} ms, p99 ${b.p99Ms} ms, ${b.serverCpuUsPerRequest ?? "?"} µs CPU/req`,
     );
   }
-  const ratio = (p: (typeof pairs)[number]) => p.measured.rps / p.baseline.rps;
+  // Paced, both answer the rate asked: the round that tells them apart is the latency's.
+  const ratio = (p: (typeof pairs)[number]) =>
+    rate === undefined ? p.measured.rps / p.baseline.rps : p.measured.p99Ms / p.baseline.p99Ms;
   const sorted = pairs.sort((a, b) => ratio(a) - ratio(b));
   return sorted[Math.floor((sorted.length - 1) / 2)] as (typeof pairs)[number];
 }
