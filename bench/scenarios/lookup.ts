@@ -30,9 +30,10 @@ export interface Target {
 
 /**
  * Measures `target` and `baseline` in alternating rounds and returns one round's pair: the
- * round whose requests/s ratio (p99 ratio, when paced) is the median, so the figures reported side by side were
- * measured minutes apart at most, under the same conditions. With `rate`, both are offered
- * that many requests per second (open loop, `LoadOptions.rate`) instead of running flat out.
+ * round whose requests/s ratio (p99 ratio, when paced) is the median, so the figures
+ * reported side by side were measured minutes apart at most, under the same conditions.
+ * With `rate`, both are offered that many requests per second (open loop,
+ * `LoadOptions.rate`) instead of running flat out.
  */
 export async function alternate(
   ctx: BenchContext,
