@@ -245,12 +245,12 @@ export class RistrettoOprf {
     blind: Uint8Array,
     evaluatedElement: Uint8Array,
   ): Result<Uint8Array, ElementError> {
-    this.checkInput(input);
-    const checked = this.checkElement(evaluatedElement);
-    if (!checked.ok) return checked;
-    const inverse = this.na.crypto_core_ristretto255_scalar_invert(blind);
-    const unblinded = this.na.crypto_scalarmult_ristretto255(inverse, checked.value);
-    return ok(this.finalHash(input, unblinded));
+    return this.unblindAndHash(input, evaluatedElement, (element) =>
+      this.na.crypto_scalarmult_ristretto255(
+        this.na.crypto_core_ristretto255_scalar_invert(blind),
+        element,
+      ),
+    );
   }
 
   /** The key's public element pkS = skS·G (RFC 9497 §3.2), served beside its key id. */
@@ -297,10 +297,24 @@ export class RistrettoOprf {
     blind: AdditiveBlind,
     evaluatedElement: Uint8Array,
   ): Result<Uint8Array, ElementError> {
+    return this.unblindAndHash(input, evaluatedElement, (element) =>
+      this.na.crypto_core_ristretto255_sub(element, blind.unmask),
+    );
+  }
+
+  /**
+   * Both finalizes: the provider's element checked, the blind taken off, what is left
+   * refused if it is the identity, then RFC 9497's Finalize hash with the input.
+   */
+  private unblindAndHash(
+    input: Uint8Array,
+    evaluatedElement: Uint8Array,
+    unblind: (element: Uint8Array) => Uint8Array,
+  ): Result<Uint8Array, ElementError> {
     this.checkInput(input);
     const checked = this.checkElement(evaluatedElement);
     if (!checked.ok) return checked;
-    const unblinded = this.na.crypto_core_ristretto255_sub(checked.value, blind.unmask);
+    const unblinded = unblind(checked.value);
     if (isAllZero(unblinded)) return err("element-identity");
     return ok(this.finalHash(input, unblinded));
   }
