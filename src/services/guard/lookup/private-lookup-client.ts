@@ -3,9 +3,9 @@
  * already use, so they do not change. A room's hash never leaves the guard: it is blinded
  * (RFC 9497 OPRF, ristretto255-SHA512, with an additive blind made ahead of time), the
  * provider evaluates the blinded element, the guard finalizes y = F(k, x) and looks y's
- * first 8 bytes up in its listed set. A miss
- * ends there; only a set hit is reported (32 bytes of y, naming a listed entry), and the
- * provider answers report id, tags and the freeze state as a v1 hit does.
+ * first 8 bytes up in its listed set. A miss ends there; only a set hit is reported (32
+ * bytes of y, naming a listed entry), and the provider answers report id, tags and the
+ * freeze state as a v1 hit does.
  */
 import { ljs4Hash } from "../../../core/hash.js";
 import type { Ljs4Hash, RoomId } from "../../../core/ids.js";
