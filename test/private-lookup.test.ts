@@ -396,6 +396,47 @@ describe("private lookup (LJS-4 v2)", () => {
   });
 });
 
+/** The value of one sample of the provider's metrics (0 when absent). */
+async function metricValue(fixture: LookupFixture, sample: string): Promise<number> {
+  const text = await (await fetch(`${fixture.handle.operationsUrl}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${sample} `));
+  return line === undefined ? 0 : Number(line.slice(sample.length + 1));
+}
+
+describe("private lookup metrics", () => {
+  let fixture: LookupFixture;
+  beforeAll(async () => {
+    fixture = await startLookupFixture({ clients: [{ name: "hs1" }], privateLookup: true });
+  });
+  afterAll(() => fixture.stop());
+
+  it("count evaluations and reports by outcome, apart from v1's lookups", async () => {
+    const evaluated = 'redlight_private_evaluations_total{outcome="evaluated"}';
+    const matched = 'redlight_private_reports_total{outcome="match"}';
+    const v1Lookups = 'redlight_lookups_total{outcome="no_match"}';
+    const guard = new PrivateLookupClient({
+      baseUrl: fixture.handle.apiUrl,
+      token: fixture.tokens.hs1!,
+      timeoutMs: 10_000,
+      setRefreshMs: 60_000,
+    });
+    try {
+      const before = await Promise.all(
+        [evaluated, matched, v1Lookups].map((m) => metricValue(fixture, m)),
+      );
+      const user = pseudo("@counted:example.org");
+      expect(await guard.lookup(room(cleanRoom(1)), user)).toEqual({ kind: "clean" });
+      expect(await guard.lookup(room(listedRoom(1)), user)).toMatchObject({ kind: "listed" });
+      const after = await Promise.all(
+        [evaluated, matched, v1Lookups].map((m) => metricValue(fixture, m)),
+      );
+      expect(after).toEqual([before[0]! + 2, before[1]! + 1, before[2]]);
+    } finally {
+      guard.close();
+    }
+  });
+});
+
 describe("private lookup quotas and key rotation", () => {
   let fixture: LookupFixture;
   let oprf: RistrettoOprf;

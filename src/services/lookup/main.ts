@@ -204,7 +204,9 @@ export async function startLookup(config: Config, logger: Logger): Promise<Looku
     now,
   });
   registerReportRoutes(api, service, reports);
-  if (privateLookup !== undefined) registerPrivateLookupRoutes(api, service, privateLookup.service);
+  if (privateLookup !== undefined) {
+    registerPrivateLookupRoutes(api, service, privateLookup.service, metrics);
+  }
   const reload = async () => {
     await list.reloadAll();
     return { entries: list.list.size };

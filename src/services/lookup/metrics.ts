@@ -31,6 +31,24 @@ export function createLookupMetrics() {
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25],
       registers,
     }),
+    privateEvaluations: new Counter({
+      name: "redlight_private_evaluations_total",
+      help: "LJS-4 v2 evaluate requests by outcome (evaluated: answered, hit or miss alike: the provider cannot tell).",
+      labelNames: ["outcome"] as const,
+      registers,
+    }),
+    privateReports: new Counter({
+      name: "redlight_private_reports_total",
+      help: "LJS-4 v2 reports of set hits by outcome (`no_match`: a false hit).",
+      labelNames: ["outcome"] as const,
+      registers,
+    }),
+    privateBatches: new Counter({
+      name: "redlight_private_batches_total",
+      help: "LJS-4 v2 batched evaluations and resolves (directory scope) by outcome.",
+      labelNames: ["outcome"] as const,
+      registers,
+    }),
     checks: new Counter({
       name: "redlight_checks_total",
       help: "Batch checks (directory scope) by outcome.",

@@ -33,8 +33,9 @@ import {
 } from "../../protocol/ljs4-v2.js";
 import type { ActiveClient } from "./client-registry.js";
 import type { LookupService } from "./lookup-service.js";
+import type { LookupMetrics } from "./metrics.js";
 import type { PrivateLookupService } from "./private-lookup.js";
-import { writeLjs4Error } from "./routes.js";
+import { outcomeOf, writeLjs4Error } from "./routes.js";
 
 /** A resolve: 100 outputs of 43 characters with JSON punctuation, and room to spare. */
 const BATCH_BODY_LIMIT = 16 * 1024;
@@ -60,6 +61,7 @@ export function registerPrivateLookupRoutes(
   app: FastifyInstance,
   lookup: LookupService,
   service: PrivateLookupService,
+  metrics: LookupMetrics,
 ): void {
   const caller = (request: FastifyRequest) => ({
     headerToken: bearerToken(request.headers.authorization),
@@ -110,19 +112,25 @@ export function registerPrivateLookupRoutes(
   function evaluation<T>(
     path: string,
     options: { bodyLimit: number },
+    counter: typeof metrics.privateEvaluations,
     decode: (body: Buffer) => Result<T, string>,
     evaluate: (client: ActiveClient, keyId: string, body: T) => Result<Uint8Array[], ApiError>,
   ): void {
     const route = `${path}/:keyId`;
     app.post<{ Params: { keyId: string } }>(route, options, async (request, reply) => {
+      const fail = (e: ApiError) => {
+        counter.inc({ outcome: outcomeOf(e) });
+        return writeLjs4Error(reply, e);
+      };
       const client = lookup.authenticate(caller(request), undefined);
-      if (!client.ok) return writeLjs4Error(reply, client.error);
+      if (!client.ok) return fail(client.error);
       const keyId = keyIdSchema.safeParse(request.params.keyId);
-      if (!keyId.success) return writeLjs4Error(reply, noSuchKey());
+      if (!keyId.success) return fail(noSuchKey());
       const body = decode(Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0));
-      if (!body.ok) return writeLjs4Error(reply, apiError(400, "M_INVALID_PARAM", body.error));
+      if (!body.ok) return fail(apiError(400, "M_INVALID_PARAM", body.error));
       const evaluated = evaluate(client.value, keyId.data, body.value);
-      if (!evaluated.ok) return writeLjs4Error(reply, evaluated.error);
+      if (!evaluated.ok) return fail(evaluated.error);
+      counter.inc({ outcome: "evaluated" });
       const setVersion = service.setVersion(client.value, keyId.data);
       const answer = encodeEvaluation({ setVersion, evaluatedElements: evaluated.value });
       return reply.code(200).type(EVALUATION_MEDIA_TYPE).send(answer);
@@ -133,6 +141,7 @@ export function registerPrivateLookupRoutes(
   evaluation(
     LJS4_V2_PATHS.evaluate,
     { bodyLimit: EVALUATE_REQUEST_BYTES },
+    metrics.privateEvaluations,
     decodeEvaluateRequest,
     (client, keyId, body) => {
       const evaluated = service.evaluate(client, keyId, body);
@@ -142,26 +151,37 @@ export function registerPrivateLookupRoutes(
   evaluation(
     LJS4_V2_PATHS.evaluateBatch,
     { bodyLimit: EVALUATE_BATCH_BODY_LIMIT },
+    metrics.privateBatches,
     decodeEvaluateBatchRequest,
     (client, keyId, elements) => service.evaluateBatch(client, keyId, elements),
   );
 
   const batchOptions = { bodyLimit: BATCH_BODY_LIMIT };
   app.post(LJS4_V2_PATHS.report, async (request, reply) => {
+    const fail = (e: ApiError) => {
+      metrics.privateReports.inc({ outcome: outcomeOf(e) });
+      return writeLjs4Error(reply, e);
+    };
     const edge = authenticated(request, reportRequest);
-    if (!edge.ok) return writeLjs4Error(reply, edge.error);
+    if (!edge.ok) return fail(edge.error);
     const answer = await service.report(edge.value.client, edge.value.body);
-    if (!answer.ok) return writeLjs4Error(reply, answer.error);
+    if (!answer.ok) return fail(answer.error);
+    metrics.privateReports.inc({ outcome: answer.value.match ? "match" : "no_match" });
     if (!answer.value.match) return reply.code(204).send();
     return reply.code(200).send(lookupMatchBody(answer.value));
   });
   rejectOtherMethods(app, LJS4_V2_PATHS.report, ["POST"], writeLjs4Error);
 
   app.post(LJS4_V2_PATHS.resolve, batchOptions, async (request, reply) => {
+    const fail = (e: ApiError) => {
+      metrics.privateBatches.inc({ outcome: outcomeOf(e) });
+      return writeLjs4Error(reply, e);
+    };
     const edge = authenticated(request, resolveRequest);
-    if (!edge.ok) return writeLjs4Error(reply, edge.error);
+    if (!edge.ok) return fail(edge.error);
     const listed = service.resolve(edge.value.client, edge.value.body);
-    if (!listed.ok) return writeLjs4Error(reply, listed.error);
+    if (!listed.ok) return fail(listed.error);
+    metrics.privateBatches.inc({ outcome: "resolved" });
     return reply.code(200).send(checkAnswerBody(listed.value));
   });
   rejectOtherMethods(app, LJS4_V2_PATHS.resolve, ["POST"], writeLjs4Error);

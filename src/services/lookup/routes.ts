@@ -59,7 +59,8 @@ const OUTCOME_BY_STATUS: Record<number, LookupOutcome> = {
   503: "unavailable",
 };
 
-function outcomeOf(e: ApiError): LookupOutcome {
+/** The metrics outcome of an error answer. */
+export function outcomeOf(e: ApiError): LookupOutcome {
   if (e.errcode === "LOJ_ACCOUNT_FROZEN") return "frozen";
   return OUTCOME_BY_STATUS[e.status] ?? "bad_request";
 }
