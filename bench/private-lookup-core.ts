@@ -6,7 +6,9 @@
  *     the additive blind the guard uses, with the part made ahead of time measured apart;
  *   - provider CPU per full Evaluate (building the set costs one per listed room);
  *   - building the listed set from 1,000,000 outputs (goal ≤ 5 s), its size, `has` and
- *     decoding it from bytes.
+ *     decoding it from bytes;
+ *   - the provider's set for a list of `--rebuild-rooms` rooms (20,000): built from scratch,
+ *     then rebuilt after one room left and one joined (only the new room is evaluated).
  * Inputs are LJS-4 hashes of synthetic room ids.
  *
  *   npx tsx bench/private-lookup-core.ts [--ops 2000] [--entries 1000000]
@@ -16,15 +18,22 @@ import { parseArgs } from "node:util";
 import { ljs4Hash } from "../src/core/hash.js";
 import { ListedSet, ListedSetBuilder } from "../src/private-lookup/listed-set.js";
 import { createOprf, oprfInputFromLjs4Hash } from "../src/private-lookup/oprf.js";
+import { SourceListBuilder, type SourceList } from "../src/core/source-list.js";
+import { createLogger } from "../src/observability/logger.js";
+import type { ActiveClient } from "../src/services/lookup/client-registry.js";
+import { PrivateKeyring } from "../src/services/lookup/private-keys.js";
+import { PrivateSets } from "../src/services/lookup/private-sets.js";
 
 const { values } = parseArgs({
   options: {
     ops: { type: "string", default: "2000" },
     entries: { type: "string", default: "1000000" },
+    "rebuild-rooms": { type: "string", default: "20000" },
   },
 });
 const OPS = Number(values.ops);
 const ENTRIES = Number(values.entries);
+const REBUILD_ROOMS = Number(values["rebuild-rooms"]);
 
 /** Milliseconds of wall time (one thread, so CPU) per call of `fn` over `count` calls. */
 function perCall(count: number, fn: (i: number) => void): number {
@@ -85,6 +94,41 @@ if (!decoded.ok || decoded.value.etag() !== etag) throw new Error("round trip fa
 const probes = Array.from({ length: 100_000 }, () => randomBytes(8));
 const hasUs = perCall(probes.length, (i) => set.has(probes[i]!)) * 1000;
 
+// The provider's set for one client: from scratch, then after a one-room change.
+const listOf = (first: number, last: number): SourceList => {
+  const list = new SourceListBuilder();
+  for (let n = first; n <= last; n++) {
+    list.add({ hash: ljs4Hash(`!synthetic-${n}:example.org`), reportId: `r-${n}`, tags: ["t"] });
+  }
+  return list.build();
+};
+const client: ActiveClient = {
+  name: "bench",
+  effectiveTags: new Set(["t"]),
+  scopes: new Set(),
+  allowsAddress: () => true,
+};
+const holder = { list: listOf(1, REBUILD_ROOMS) };
+const keyring = new PrivateKeyring(oprf, { seed: randomBytes(32), epoch: "e1" }, Date.now);
+const sets = new PrivateSets({
+  oprf,
+  keys: keyring,
+  list: holder,
+  clients: { all: () => [client] },
+  logger: createLogger("silent", "bench"),
+  runInBackground: (_name, fn) => void fn(),
+});
+const scratchStart = process.hrtime.bigint();
+await sets.buildAll([client]);
+const scratchMs = Number(process.hrtime.bigint() - scratchStart) / 1e6;
+holder.list = listOf(2, REBUILD_ROOMS + 1);
+const rebuildStart = process.hrtime.bigint();
+await sets.buildAll([client]);
+const rebuildMs = Number(process.hrtime.bigint() - rebuildStart) / 1e6;
+if (sets.setFor(client, keyring.keysFor("bench")[0]!.key)?.list !== holder.list) {
+  throw new Error("the rebuild did not take the new list");
+}
+
 const ratio = (ms: number): string => `${(ms / baseline).toFixed(0)}× SHA-256`;
 console.log(
   JSON.stringify(
@@ -111,6 +155,10 @@ console.log(
       set_serialise_and_etag_ms: Math.round(serialiseMs),
       set_decode_ms: Math.round(decodeMs),
       set_has_us: +hasUs.toFixed(3),
+      provider_set_rooms: REBUILD_ROOMS,
+      provider_set_from_scratch_ms: Math.round(scratchMs),
+      provider_set_rebuild_after_one_room_changed_ms: Math.round(rebuildMs),
+      provider_set_rebuild_vs_scratch: `${(rebuildMs / scratchMs).toFixed(3)}×`,
     },
     null,
     2,

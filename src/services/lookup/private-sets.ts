@@ -5,8 +5,11 @@
  *
  * Sets are built off the request path: for every client ahead of the first request, and
  * again in the background whenever the list swaps or a client's tags change. Until a
- * rebuild is done the previous set keeps being served (its ETag then changes). The build
- * yields to the event loop every few hundred evaluations, so lookups keep flowing.
+ * rebuild is done the previous set keeps being served (its ETag then changes). A rebuild
+ * under the same key evaluates only the rooms its previous set did not hold — y depends on
+ * the key and the room alone — so a list change of a few rooms costs a few evaluations,
+ * not one per listed room. The build yields to the event loop every few hundred
+ * evaluations (and every few thousand rooms reused), so lookups keep flowing.
  */
 import type { Ljs4Hash } from "../../core/ids.js";
 import type { SourceList } from "../../core/source-list.js";
@@ -29,6 +32,8 @@ export interface BuiltSet {
 
 /** Evaluations between two yields to the event loop. */
 const YIELD_EVERY = 256;
+/** Rooms visited (reused or skipped) between two yields. */
+const YIELD_EVERY_VISITED = 8192;
 
 const tagsKey = (client: ActiveClient) => [...client.effectiveTags].sort().join("\n");
 const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -42,10 +47,10 @@ export class PrivateSets {
 
   constructor(
     private readonly deps: {
-      readonly oprf: RistrettoOprf;
-      readonly keys: PrivateKeyring;
-      readonly list: ListHolder;
-      readonly clients: ClientRegistry;
+      readonly oprf: Pick<RistrettoOprf, "evaluate">;
+      readonly keys: Pick<PrivateKeyring, "keysFor">;
+      readonly list: Pick<ListHolder, "list">;
+      readonly clients: Pick<ClientRegistry, "all">;
       readonly logger: Logger;
       readonly runInBackground: RunInBackground;
     },
@@ -107,11 +112,11 @@ export class PrivateSets {
     const id = `${client.name}\n${key.keyId}`;
     const running = this.building.get(id);
     if (running !== undefined) return running;
-    const task = this.evaluateAll(client, key)
-      .then((built) => {
+    const task = this.evaluateAll(client, key, this.built.get(id))
+      .then(({ built, evaluated }) => {
         this.built.set(id, built);
         this.deps.logger.info(
-          { client: client.name, key_id: key.keyId, entries: built.set.size },
+          { client: client.name, key_id: key.keyId, entries: built.set.size, evaluated },
           "private lookup set built",
         );
       })
@@ -120,23 +125,41 @@ export class PrivateSets {
     return task;
   }
 
-  /** y for every room the client's tags match; nothing but the set and its index is kept. */
-  private async evaluateAll(client: ActiveClient, key: OprfKey): Promise<BuiltSet> {
+  /**
+   * y for every room the client's tags match — taken from `previous` (the last set under
+   * this key) for rooms it held, evaluated for the others; nothing but the set and its
+   * index is kept. Answers how many rooms were evaluated.
+   */
+  private async evaluateAll(
+    client: ActiveClient,
+    key: OprfKey,
+    previous: BuiltSet | undefined,
+  ): Promise<{ built: BuiltSet; evaluated: number }> {
     const list = this.deps.list.list;
     const tags = tagsKey(client);
     const builder = new ListedSetBuilder(key.keyId, Math.max(16, list.size));
     const byOutput = new Map<string, Ljs4Hash>();
-    let done = 0;
+    const known = new Map<Ljs4Hash, string>();
+    for (const [output, hash] of previous?.byOutput ?? []) known.set(hash, output);
+    let evaluated = 0;
+    let visited = 0;
     for (const entry of list.entries()) {
+      if (++visited % YIELD_EVERY_VISITED === 0) await yieldNow();
       const hex = (
         typeof entry.hash === "string" ? entry.hash : entry.hash.toString("hex")
       ) as Ljs4Hash;
       if (list.match(hex, client.effectiveTags) === undefined) continue;
+      const reused = known.get(hex);
+      if (reused !== undefined) {
+        builder.add(Buffer.from(reused, "base64url"));
+        byOutput.set(reused, hex);
+        continue;
+      }
       const output = this.deps.oprf.evaluate(key, Buffer.from(hex, "hex"));
       builder.add(output);
       byOutput.set(Buffer.from(output.subarray(0, 32)).toString("base64url"), hex);
-      if (++done % YIELD_EVERY === 0) await yieldNow();
+      if (++evaluated % YIELD_EVERY === 0) await yieldNow();
     }
-    return { set: builder.build(), byOutput, list, tags };
+    return { built: { set: builder.build(), byOutput, list, tags }, evaluated };
   }
 }
