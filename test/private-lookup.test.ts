@@ -396,6 +396,15 @@ describe("private lookup (LJS-4 v2)", () => {
   });
 });
 
+/** A v2 guard client talking straight to the fixture's provider as `hs1`. */
+const directGuard = (fixture: LookupFixture) =>
+  new PrivateLookupClient({
+    baseUrl: fixture.handle.apiUrl,
+    token: fixture.tokens.hs1!,
+    timeoutMs: 10_000,
+    setRefreshMs: 60_000,
+  });
+
 /** The value of one sample of the provider's metrics (0 when absent). */
 async function metricValue(fixture: LookupFixture, sample: string): Promise<number> {
   const text = await (await fetch(`${fixture.handle.operationsUrl}/metrics`)).text();
@@ -414,12 +423,7 @@ describe("private lookup metrics", () => {
     const evaluated = 'redlight_private_evaluations_total{outcome="evaluated"}';
     const matched = 'redlight_private_reports_total{outcome="match"}';
     const v1Lookups = 'redlight_lookups_total{outcome="no_match"}';
-    const guard = new PrivateLookupClient({
-      baseUrl: fixture.handle.apiUrl,
-      token: fixture.tokens.hs1!,
-      timeoutMs: 10_000,
-      setRefreshMs: 60_000,
-    });
+    const guard = directGuard(fixture);
     try {
       const before = await Promise.all(
         [evaluated, matched, v1Lookups].map((m) => metricValue(fixture, m)),
@@ -459,12 +463,7 @@ describe("private lookup quotas and key rotation", () => {
   afterAll(() => fixture.stop());
 
   it("a client past its quota learns nothing more: 429 and no evaluated element", async () => {
-    const guard = new PrivateLookupClient({
-      baseUrl: fixture.handle.apiUrl,
-      token: fixture.tokens.hs1!,
-      timeoutMs: 10_000,
-      setRefreshMs: 60_000,
-    });
+    const guard = directGuard(fixture);
     try {
       const user = pseudo("@greedy:example.org");
       for (let n = 1; n <= 3; n++) {
