@@ -1,12 +1,13 @@
 /**
  * The redlight CLI as an operator uses it: real processes, real files, real signals.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { runCli } from "./support/cli.js";
 import { ljs4Hash } from "../src/core/hash.js";
 import { freePort } from "./guard-fixture.js";
 import { listedRoom, syntheticRdlist } from "./support/lookup-fixture.js";
@@ -18,13 +19,11 @@ let dir: string;
 let configFile: string;
 
 function redlight(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, ["--import", TSX, join(ROOT, "src/main.ts"), ...args], {
+  return runCli(args, {
     cwd: dir,
-    input,
-    encoding: "utf8",
+    ...(input === undefined ? {} : { input }),
     env: { ...process.env, REDLIGHT_CONFIG: configFile },
   });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 beforeAll(() => {
@@ -48,31 +47,39 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // Every test runs the CLI as processes through tsx (a second or two each on a quiet machine,
 // many more on a busy one): a deadline per test that only bounds a hang.
 describe("redlight CLI", { timeout: 300_000 }, () => {
-  it("prints the LJS-4 hash of an id", () => {
-    const r = redlight(["hash", "!kfGzEsVtwINSAPopXA:perthchat.org"]);
+  it("prints the LJS-4 hash of an id", async () => {
+    const r = await redlight(["hash", "!kfGzEsVtwINSAPopXA:perthchat.org"]);
     expect(r.stdout).toBe("ee180279a57f716e5801335a2914e228667f363e460ccabcc49e8fd879e1be4a\n");
   });
 
-  it("prints a new client's token alone on stdout, and never lists it", () => {
-    const add = redlight(["clients", "add", "hs1", "--tags", "csam", "--allow-ip", "127.0.0.1"]);
+  it("prints a new client's token alone on stdout, and never lists it", async () => {
+    const add = await redlight([
+      "clients",
+      "add",
+      "hs1",
+      "--tags",
+      "csam",
+      "--allow-ip",
+      "127.0.0.1",
+    ]);
     expect(add.status).toBe(0);
     expect(add.stdout).toMatch(/^[A-Za-z0-9]{40}\n$/);
     const token = add.stdout.trim();
-    expect(redlight(["clients", "add", "hs1"]).status).toBe(2);
-    const list = redlight(["clients", "list"]);
+    expect((await redlight(["clients", "add", "hs1"])).status).toBe(2);
+    const list = await redlight(["clients", "list"]);
     expect(list.stdout).toContain("hs1\tactive\ttags=csam\tallow_ip=127.0.0.1");
     expect(list.stdout + list.stderr).not.toContain(token);
-    const rotated = redlight(["clients", "rotate", "hs1"]);
+    const rotated = await redlight(["clients", "rotate", "hs1"]);
     expect(rotated.stdout).toMatch(/^[A-Za-z0-9]{40}\n$/);
     expect(rotated.stdout.trim()).not.toBe(token);
     expect(readFileSync(join(dir, "redlight.db")).includes(Buffer.from(token))).toBe(false);
   });
 
-  it("writes tokens and keys owner-only under umask 022: clients add/rotate --out, list keygen", () => {
+  it("writes tokens and keys owner-only under umask 022: clients add/rotate --out, list keygen", async () => {
     const previous = process.umask(0o022); // the CLI inherits it
     try {
       const mode = (name: string) => statSync(join(dir, name)).mode & 0o777;
-      const add = redlight(["clients", "add", "hs-out", "--out", "tokens/hs-out.token"]);
+      const add = await redlight(["clients", "add", "hs-out", "--out", "tokens/hs-out.token"]);
       expect(add.status).toBe(0);
       expect(add.stdout).toBe(""); // the token went to the file only
       expect(readFileSync(join(dir, "tokens/hs-out.token"), "utf8")).toMatch(/^[A-Za-z0-9]{40}\n$/);
@@ -80,10 +87,12 @@ describe("redlight CLI", { timeout: 300_000 }, () => {
       expect(mode("tokens/hs-out.token")).toBe(0o600);
       // Rotating into a file someone left world-readable makes it owner-only first.
       writeFileSync(join(dir, "rotated.token"), "old\n", { mode: 0o644 });
-      expect(redlight(["clients", "rotate", "hs-out", "--out", "rotated.token"]).status).toBe(0);
+      expect(
+        (await redlight(["clients", "rotate", "hs-out", "--out", "rotated.token"])).status,
+      ).toBe(0);
       expect(mode("rotated.token")).toBe(0o600);
       expect(readFileSync(join(dir, "rotated.token"), "utf8")).not.toBe("old\n");
-      expect(redlight(["list", "keygen", "--out", "mode.key"]).status).toBe(0);
+      expect((await redlight(["list", "keygen", "--out", "mode.key"])).status).toBe(0);
       expect(mode("mode.key")).toBe(0o600);
       expect(mode("redlight.db")).toBe(0o600);
     } finally {
@@ -91,42 +100,45 @@ describe("redlight CLI", { timeout: 300_000 }, () => {
     }
   });
 
-  it("rejects bad input to clients add with exit code 2 and a clear message", () => {
-    expect(redlight(["clients", "add", "bad name"]).stderr).toMatch(/client name/);
-    expect(redlight(["clients", "add", "x", "--allow-ip", "300.1.2.3"]).stderr).toMatch(
+  it("rejects bad input to clients add with exit code 2 and a clear message", async () => {
+    expect((await redlight(["clients", "add", "bad name"])).stderr).toMatch(/client name/);
+    expect((await redlight(["clients", "add", "x", "--allow-ip", "300.1.2.3"])).stderr).toMatch(
       /not an IP/,
     );
-    expect(redlight(["clients", "add", "x", "--scope", "everything"]).status).toBe(2);
-    expect(redlight(["clients", "revoke", "nobody"]).status).toBe(2);
+    expect((await redlight(["clients", "add", "x", "--scope", "everything"])).status).toBe(2);
+    expect((await redlight(["clients", "revoke", "nobody"])).status).toBe(2);
   });
 
-  it("rejects a config with an unknown key, naming it", () => {
+  it("rejects a config with an unknown key, naming it", async () => {
     const bad = join(dir, "bad.yaml");
     writeFileSync(bad, "lookup:\n  listn: 127.0.0.1:1\n");
-    const r = redlight(["clients", "list", "--config", bad]);
+    const r = await redlight(["clients", "list", "--config", bad]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/Unrecognized key: "listn"/);
   });
 
-  it("encrypts a list from stdin; check loads it; a wrong key fails", () => {
-    expect(redlight(["list", "keygen", "--out", "list.key"]).status).toBe(0);
+  it("encrypts a list from stdin; check loads it; a wrong key fails", async () => {
+    expect((await redlight(["list", "keygen", "--out", "list.key"])).status).toBe(0);
     const plain = syntheticRdlist(5);
-    const enc = redlight(["list", "encrypt", "--key", "list.key", "--out", "list.enc"], plain);
+    const enc = await redlight(
+      ["list", "encrypt", "--key", "list.key", "--out", "list.enc"],
+      plain,
+    );
     expect(enc.status).toBe(0);
     expect(readFileSync(join(dir, "list.enc")).includes(Buffer.from(listedRoom(1)))).toBe(false);
-    const check = redlight(["list", "check"]);
+    const check = await redlight(["list", "check"]);
     expect(check.stderr).toMatch(/6 rooms, 0 invalid entries skipped, tags: csam, spam/);
     expect(check.stderr).not.toContain(listedRoom(1));
     writeFileSync(join(dir, "other.key"), "ab".repeat(32));
     const wrong = join(dir, "wrong.yaml");
     writeFileSync(wrong, readFileSync(configFile, "utf8").replace("./list.key", "./other.key"));
-    const r = redlight(["list", "check", "--config", wrong]);
+    const r = await redlight(["list", "check", "--config", wrong]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/failed authentication/);
   });
 
   it("runs the lookup service: SIGHUP reloads, SIGTERM drains and exits 0", async () => {
-    redlight(["clients", "add", "svc"]);
+    await redlight(["clients", "add", "svc"]);
     const child = spawn(process.execPath, ["--import", TSX, join(ROOT, "src/main.ts"), "lookup"], {
       cwd: dir,
       env: { ...process.env, REDLIGHT_CONFIG: configFile },
@@ -142,7 +154,7 @@ describe("redlight CLI", { timeout: 300_000 }, () => {
     };
     await waitFor(/lookup service listening/);
     const plain = syntheticRdlist(9);
-    redlight(["list", "encrypt", "--key", "list.key", "--out", "list.enc"], plain);
+    await redlight(["list", "encrypt", "--key", "list.key", "--out", "list.enc"], plain);
     child.kill("SIGHUP");
     await waitFor(/"entries":10/);
     const exited = new Promise<number | null>((resolve) =>
@@ -156,7 +168,7 @@ describe("redlight CLI", { timeout: 300_000 }, () => {
   });
 
   it("list reload sends the operations token to a running lookup service, and needs one", async () => {
-    const none = redlight(["list", "reload"]);
+    const none = await redlight(["list", "reload"]);
     expect(none.status).toBe(2);
     expect(none.stderr).toMatch(/lookup\.operations_token_file/);
     const opsPort = await freePort();
@@ -185,11 +197,11 @@ describe("redlight CLI", { timeout: 300_000 }, () => {
     try {
       for (let i = 0; i < 600 && !log.includes("lookup service listening"); i++)
         await new Promise((r) => setTimeout(r, 50));
-      const r = redlight(["list", "reload", "--config", withToken]);
+      const r = await redlight(["list", "reload", "--config", withToken]);
       expect(r.stderr).toMatch(/reloaded: \d+ rooms in service/);
       expect(r.status).toBe(0);
       writeFileSync(join(dir, "ops-token"), "not-the-token\n", { mode: 0o600 });
-      const wrong = redlight(["list", "reload", "--config", withToken]);
+      const wrong = await redlight(["list", "reload", "--config", withToken]);
       expect(wrong.status).toBe(2);
       expect(wrong.stderr).toMatch(/HTTP 401/);
     } finally {
@@ -199,19 +211,19 @@ describe("redlight CLI", { timeout: 300_000 }, () => {
     expect(log).not.toContain("synthetic-operations-token-0002");
   });
 
-  it("refuses to serve without a list source", () => {
+  it("refuses to serve without a list source", async () => {
     const empty = join(dir, "empty.yaml");
     writeFileSync(empty, "lookup:\n  listen: 127.0.0.1:0\n");
-    const r = redlight(["lookup", "--config", empty]);
+    const r = await redlight(["lookup", "--config", empty]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/lookup.sources is empty/);
   });
 
-  it("lists and lifts freezes", () => {
-    const none = redlight(["freezes", "list"]);
+  it("lists and lifts freezes", async () => {
+    const none = await redlight(["freezes", "list"]);
     expect(none.status).toBe(0);
     expect(none.stderr).toMatch(/no active freezes/);
-    const r = redlight([
+    const r = await redlight([
       "freezes",
       "unfreeze",
       "--client",

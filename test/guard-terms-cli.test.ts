@@ -3,24 +3,17 @@
  * list for `format: sha256`, and checking a text against the configured lists (the
  * hashed list must match exactly what the plain one does).
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { runCli } from "./support/cli.js";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-const TSX = new URL("../node_modules/tsx/dist/loader.mjs", import.meta.url).href;
 let dir: string;
 
 function redlight(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, ["--import", TSX, join(ROOT, "src/main.ts"), ...args], {
-    cwd: dir,
-    input,
-    encoding: "utf8",
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, { cwd: dir, ...(input === undefined ? {} : { input }) });
 }
 
 beforeAll(() => {
@@ -30,12 +23,12 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("redlight guard hash-terms and check-text", () => {
-  it("hashes a plain list into a list that matches the same texts, never printing a term", () => {
-    const hashed = redlight(["guard", "hash-terms", "-"], "pineapple\nblue turnip\n");
+  it("hashes a plain list into a list that matches the same texts, never printing a term", async () => {
+    const hashed = await redlight(["guard", "hash-terms", "-"], "pineapple\nblue turnip\n");
     expect(hashed.status).toBe(0);
     expect(hashed.stdout).not.toMatch(/pineapple|turnip/);
     expect(hashed.stderr).toContain("2 terms hashed; set format: sha256 and max_words: 2");
-    expect(redlight(["guard", "hash-terms", "plain.txt"]).stdout).toBe(hashed.stdout);
+    expect((await redlight(["guard", "hash-terms", "plain.txt"])).stdout).toBe(hashed.stdout);
     writeFileSync(join(dir, "hashed.txt"), hashed.stdout);
     const guard = {
       homeserver_url: "http://127.0.0.1:8008",
@@ -49,7 +42,7 @@ describe("redlight guard hash-terms and check-text", () => {
     writeFileSync(join(dir, "redlight.yaml"), stringify({ guard }));
     const check = (text: string) => redlight(["guard", "check-text", text, "-c", "redlight.yaml"]);
     for (const text of ["P1NEAPPLE", "b l u e turnip", "Blue Turn1p club"]) {
-      const r = check(text);
+      const r = await check(text);
       expect([text, r.status, r.stderr]).toEqual([
         text,
         0,
@@ -57,17 +50,17 @@ describe("redlight guard hash-terms and check-text", () => {
       ]);
     }
     for (const text of ["pineapplesauce", "blue", "turnip"]) {
-      expect(check(text).stderr).toBe("no match: the search would run\n");
+      expect((await check(text)).stderr).toBe("no match: the search would run\n");
     }
   });
 
-  it("hashes with an HMAC key for format: hmac-sha256; the keyed list matches only with its key", () => {
+  it("hashes with an HMAC key for format: hmac-sha256; the keyed list matches only with its key", async () => {
     writeFileSync(join(dir, "terms.key"), "0123456789abcdef0123456789abcdef\n");
     writeFileSync(join(dir, "other.key"), "fedcba9876543210fedcba9876543210\n");
-    const keyed = redlight(["guard", "hash-terms", "plain.txt", "--key-file", "terms.key"]);
+    const keyed = await redlight(["guard", "hash-terms", "plain.txt", "--key-file", "terms.key"]);
     expect(keyed.status).toBe(0);
     expect(keyed.stderr).toContain("set format: hmac-sha256");
-    expect(keyed.stdout).not.toBe(redlight(["guard", "hash-terms", "plain.txt"]).stdout);
+    expect(keyed.stdout).not.toBe((await redlight(["guard", "hash-terms", "plain.txt"])).stdout);
     writeFileSync(join(dir, "keyed.txt"), keyed.stdout);
     const config = (key: string) => ({
       guard: {
@@ -81,14 +74,14 @@ describe("redlight guard hash-terms and check-text", () => {
     writeFileSync(join(dir, "keyed.yaml"), stringify(config("./terms.key")));
     writeFileSync(join(dir, "wrong-key.yaml"), stringify(config("./other.key")));
     const check = (yaml: string) => redlight(["guard", "check-text", "P1NEAPPLE", "-c", yaml]);
-    expect(check("keyed.yaml").stderr).toBe("match: term list shared, harms (none)\n");
-    expect(check("wrong-key.yaml").stderr).toBe("no match: the search would run\n");
+    expect((await check("keyed.yaml")).stderr).toBe("match: term list shared, harms (none)\n");
+    expect((await check("wrong-key.yaml")).stderr).toBe("no match: the search would run\n");
     writeFileSync(join(dir, "short.key"), "tooshort\n");
-    const short = redlight(["guard", "hash-terms", "plain.txt", "--key-file", "short.key"]);
+    const short = await redlight(["guard", "hash-terms", "plain.txt", "--key-file", "short.key"]);
     expect([short.status, short.stderr]).toEqual([2, expect.stringContaining("at least 16 bytes")]);
   });
 
-  it("reports an unreadable term list as a usage error", () => {
+  it("reports an unreadable term list as a usage error", async () => {
     writeFileSync(
       join(dir, "broken.yaml"),
       stringify({
@@ -101,7 +94,7 @@ describe("redlight guard hash-terms and check-text", () => {
         },
       }),
     );
-    const r = redlight(["guard", "check-text", "x", "-c", "broken.yaml"]);
+    const r = await redlight(["guard", "check-text", "x", "-c", "broken.yaml"]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("cannot read term list file");
   });
